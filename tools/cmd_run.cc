@@ -70,8 +70,9 @@ int run_model(const RunOptionsCli& o) {
     }
     for (const auto& out : *outputs) {
       std::string safe = out.name;
+      // The same rule as scripts/ort_run.js: anything outside [A-Za-z0-9._-] becomes '_'.
       for (char& c : safe)
-        if (c == '/' || c == ':' || c == '\\') c = '_';
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
       std::string path = (std::filesystem::path(o.output_dir) / (safe + ".npy")).string();
       if (Status st = write_npy(path, out.tensor); !st) {
         std::cerr << "kiln run: " << st.message() << "\n";
