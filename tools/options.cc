@@ -12,7 +12,7 @@
 namespace kiln::cli {
 
 void ModelOptions::add_to(CLI::App& app) {
-  app.add_option("model", model, "ONNX model file")->required();
+  app.add_option("model", model, "ONNX model (.onnx) or kiln plan (.kplan)")->required();
   app.add_option("--shapes", shapes_raw,
                  "Shapes of inputs with dynamic dims, NAME:DxDxD (comma-separated or repeated); the name is "
                  "everything before the last ':'");
@@ -90,7 +90,7 @@ Tensor random_tensor(DataType dt, const Shape& shape, std::mt19937_64& rng) {
 }
 }  // namespace
 
-Expected<std::vector<NamedTensor>> InputOptions::load(const Model& model) const {
+Expected<std::vector<NamedTensor>> InputOptions::load(const std::vector<TensorInfo>& model_inputs) const {
   std::vector<NamedTensor> out;
   for (const auto& raw : inputs_raw) {
     std::string name, file;
@@ -105,7 +105,7 @@ Expected<std::vector<NamedTensor>> InputOptions::load(const Model& model) const 
     out.push_back({name, std::move(t)});
   }
   std::mt19937_64 rng(seed);
-  for (const TensorInfo& info : model.inputs()) {
+  for (const TensorInfo& info : model_inputs) {
     bool given = std::any_of(out.begin(), out.end(), [&](const NamedTensor& nt) { return nt.name == info.name; });
     if (given) continue;
     for (int64_t d : info.shape) {

@@ -32,7 +32,7 @@ struct InputOptions {
   void add_to(CLI::App& app);
   /// Loads the given files and fills the others with seeded random values in [-1, 1]
   /// (integers in [0, 10)). Every model input must end up bound.
-  Expected<std::vector<NamedTensor>> load(const Model& model) const;
+  Expected<std::vector<NamedTensor>> load(const std::vector<TensorInfo>& model_inputs) const;
 };
 
 /// Parses "NAME=FILE".

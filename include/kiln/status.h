@@ -56,7 +56,11 @@ public:
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  Status status() const { return has_value() ? Status::ok() : std::get<1>(v_); }
+  /// The failure, or an OK status. A reference, so `e.status().message()` may be bound safely.
+  const Status& status() const {
+    static const Status kOk;
+    return has_value() ? kOk : std::get<1>(v_);
+  }
 
 private:
   std::variant<T, Status> v_;

@@ -61,6 +61,10 @@ public:
   template <typename T> T* data() { return static_cast<T*>(raw()); }
   template <typename T> const T* data() const { return static_cast<const T*>(raw()); }
 
+  /// A tensor over bytes someone else owns: `owner` keeps them alive (e.g. an arena or a mapped
+  /// plan file); `data` must point inside it, 64-byte aligned where kernels need it.
+  static Tensor view(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> owner, void* data);
+
   /// The same bytes seen with another shape of the same element count.
   Tensor reshaped(Shape shape) const;
   Tensor clone() const;

@@ -96,6 +96,14 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   data_ = allocate(nbytes());
 }
 
+Tensor Tensor::view(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> owner, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.data_ = std::shared_ptr<std::byte[]>(std::move(owner), static_cast<std::byte*>(data));
+  return t;
+}
+
 Tensor Tensor::reshaped(Shape shape) const {
   Tensor t = *this;
   t.shape_ = std::move(shape);

@@ -158,4 +158,53 @@ std::vector<Node*> Graph::consumers(const Value* v) const {
   return out;
 }
 
+bool Graph::is_output(const Value* v) const {
+  return std::find(outputs.begin(), outputs.end(), v) != outputs.end();
+}
+
+void Graph::replace_all_uses(Value* from, Value* to) {
+  for (auto& n : nodes_)
+    for (Value*& in : n->inputs)
+      if (in == from) in = to;
+  for (Value*& out : outputs)
+    if (out == from) out = to;
+}
+
+namespace {
+bool subgraph_reads(const Graph& g, const std::string& name) {
+  for (const auto& n : g.nodes()) {
+    for (const Value* in : n->inputs)
+      if (in && in->name == name) return true;
+    for (const auto& [k, a] : n->attrs) {
+      if (a.g && subgraph_reads(*a.g, name)) return true;
+      for (const auto& sub : a.graphs)
+        if (subgraph_reads(*sub, name)) return true;
+    }
+  }
+  for (const Value* out : g.outputs)
+    if (out->name == name) return true;
+  return false;
+}
+}  // namespace
+
+bool Graph::read_by_subgraph(const Value* v) const {
+  for (const auto& n : nodes_) {
+    for (const auto& [k, a] : n->attrs) {
+      if (a.g && subgraph_reads(*a.g, v->name)) return true;
+      for (const auto& sub : a.graphs)
+        if (subgraph_reads(*sub, v->name)) return true;
+    }
+  }
+  return false;
+}
+
+Node* Graph::insert_node(std::unique_ptr<Node> node, const Node* before) {
+  Node* raw = node.get();
+  for (Value* o : raw->outputs)
+    if (o) o->producer = raw;
+  auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == before; });
+  nodes_.insert(it, std::move(node));
+  return raw;
+}
+
 }  // namespace kiln::ir

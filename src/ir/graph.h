@@ -113,6 +113,34 @@ public:
 
   /// All consumers of `v` among this graph's nodes.
   std::vector<Node*> consumers(const Value* v) const;
+  /// True when `v` is a graph output or is read inside a subgraph of one of this graph's nodes.
+  bool is_output(const Value* v) const;
+
+  /// Makes every reader of `from` (nodes and graph outputs) read `to` instead. Subgraphs that
+  /// read `from` by name are not changed: callers must not rewrite values subgraphs read
+  /// (see `read_by_subgraph`).
+  void replace_all_uses(Value* from, Value* to);
+  /// True when a subgraph of some node reads a value named like `v`.
+  bool read_by_subgraph(const Value* v) const;
+  /// Removes the nodes for which `pred` is true (their outputs lose their producer).
+  template <typename Pred>
+  int remove_nodes_if(Pred pred) {
+    int removed = 0;
+    std::vector<std::unique_ptr<Node>> kept;
+    for (auto& n : nodes_) {
+      if (pred(*n)) {
+        for (Value* o : n->outputs)
+          if (o && o->producer == n.get()) o->producer = nullptr;
+        ++removed;
+      } else {
+        kept.push_back(std::move(n));
+      }
+    }
+    nodes_ = std::move(kept);
+    return removed;
+  }
+  /// Inserts `node` right before `before` in the schedule (at the end when null).
+  Node* insert_node(std::unique_ptr<Node> node, const Node* before);
 
 private:
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -5,6 +5,7 @@
 // Registration is `KILN_REGISTER_OP(...)` in the op's own file; there is no central list.
 #pragma once
 
+#include <cstring>
 #include <span>
 #include <string>
 #include <vector>
@@ -79,10 +80,26 @@ public:
   size_t num_outputs() const { return outputs_.size(); }
   /// True when the graph reads output `i` (optional outputs may be left unrequested).
   bool output_requested(size_t i) const { return i < node.outputs.size() && node.outputs[i] != nullptr; }
-  /// Allocates output `i` (zero-filled) and returns it for the kernel to fill.
+  /// Allocates output `i` (zero-filled) and returns it for the kernel to fill. When the executor
+  /// placed that output in its arena (provide_output) and the type matches, the arena bytes are used.
   Tensor& allocate_output(size_t i, DataType dtype, Shape shape) {
-    outputs_[i] = Tensor(dtype, std::move(shape));
+    if (i < provided_.size() && !provided_[i].empty() && provided_[i].dtype() == dtype && provided_[i].shape() == shape) {
+      outputs_[i] = provided_[i];
+      if (!provided_in_place_[i]) std::memset(outputs_[i].raw(), 0, outputs_[i].nbytes());
+    } else {
+      outputs_[i] = Tensor(dtype, std::move(shape));
+    }
     return outputs_[i];
+  }
+  /// Executor side: where output `i` should live (a view into the arena). `in_place`: it holds
+  /// input 0's bytes (Memory::kInPlace), which must not be cleared before the kernel reads them.
+  void provide_output(size_t i, Tensor place, bool in_place = false) {
+    if (provided_.size() < outputs_.size()) {
+      provided_.resize(outputs_.size());
+      provided_in_place_.resize(outputs_.size(), false);
+    }
+    provided_[i] = std::move(place);
+    provided_in_place_[i] = in_place;
   }
   /// Sets output `i` to an existing tensor (e.g. Identity shares its input's bytes).
   void set_output(size_t i, Tensor t) { outputs_[i] = std::move(t); }
@@ -95,6 +112,8 @@ public:
 private:
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor> outputs_;
+  std::vector<Tensor> provided_;
+  std::vector<bool> provided_in_place_;
   SubgraphRunner* subgraphs_;
 };
 
@@ -107,12 +126,21 @@ using InferFn = Status (*)(InferContext&);
 using ReferenceFn = Status (*)(RunContext&);
 using CostFn = Cost (*)(const ir::Node&, std::span<const TensorType> inputs, std::span<const TensorType> outputs);
 
+/// How an op's output 0 may share bytes with its input 0; the memory planner uses it.
+enum class Memory : uint8_t {
+  kNone,     // output 0 needs its own bytes
+  kInPlace,  // output 0 may overwrite input 0 when they have the same size (elementwise ops:
+             // the kernel reads element i before writing element i, and writes every element)
+  kView,     // output 0 is input 0's bytes reinterpreted (Reshape, Squeeze, Identity ...)
+};
+
 struct OpDef {
   std::string op_type;
   std::string domain;  // "" for ONNX's default domain
   InferFn infer = nullptr;
   ReferenceFn reference = nullptr;
   CostFn cost = nullptr;  // null: one op per output element, each tensor read or written once
+  Memory memory = Memory::kNone;
 };
 
 /// Registers an op; returns true so it can initialise a static in the op's own file.

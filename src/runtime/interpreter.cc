@@ -7,12 +7,15 @@ namespace kiln::runtime {
 
 struct Interpreter::Scope {
   const Scope* parent = nullptr;
+  std::function<const Tensor*(const std::string&)> outer;  // beyond the outermost scope
   std::unordered_map<std::string, Tensor> values;
 
   const Tensor* find(const std::string& name) const {
-    for (const Scope* s = this; s; s = s->parent) {
+    const Scope* s = this;
+    for (; s; s = s->parent) {
       auto it = s->values.find(name);
       if (it != s->values.end()) return &it->second;
+      if (!s->parent && s->outer) return s->outer(name);
     }
     return nullptr;
   }
@@ -76,6 +79,13 @@ void collect_reads(const ir::Graph& g, std::vector<std::string>& names) {
 
 Expected<std::vector<Tensor>> Interpreter::run(const ir::Graph& g, const std::vector<Tensor>& inputs) const {
   return run_in_scope(g, inputs, nullptr);
+}
+
+Expected<std::vector<Tensor>> Interpreter::run_with_outer(const ir::Graph& g, const std::vector<Tensor>& inputs,
+                                                          std::function<const Tensor*(const std::string&)> outer) const {
+  Scope root;
+  root.outer = std::move(outer);
+  return run_in_scope(g, inputs, &root);
 }
 
 Expected<std::vector<Tensor>> Interpreter::run_in_scope(const ir::Graph& g, const std::vector<Tensor>& inputs,

@@ -3,6 +3,7 @@
 // every enclosing graph by name.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,9 @@ public:
 
   /// Runs `g` with `inputs` bound to g.inputs in order; returns g.outputs in order.
   Expected<std::vector<Tensor>> run(const ir::Graph& g, const std::vector<Tensor>& inputs) const;
+  /// Same, for a subgraph whose enclosing values are found by name through `outer`.
+  Expected<std::vector<Tensor>> run_with_outer(const ir::Graph& g, const std::vector<Tensor>& inputs,
+                                               std::function<const Tensor*(const std::string&)> outer) const;
 
 private:
   struct Scope;
