@@ -83,10 +83,17 @@ public:
   /// Element-wise conversion to another dtype (ONNX Cast semantics for numeric types).
   Tensor cast(DataType to) const;
 
+  /// An ONNX sequence: an ordered list of tensors of one element type. It has no bytes of its own
+  /// (shape {0}); `dtype()` is the elements' type.
+  static Tensor sequence(DataType elem_dtype, std::vector<Tensor> items);
+  bool is_sequence() const { return sequence_ != nullptr; }
+  const std::vector<Tensor>& items() const { return *sequence_; }
+
 private:
   DataType dtype_ = DataType::kUndefined;
   Shape shape_;
   std::shared_ptr<std::byte[]> data_;
+  std::shared_ptr<const std::vector<Tensor>> sequence_;
 };
 
 /// A tensor with the graph input/output name it binds to.

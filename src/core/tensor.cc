@@ -104,6 +104,12 @@ Tensor Tensor::view(DataType dtype, Shape shape, std::shared_ptr<std::byte[]> ow
   return t;
 }
 
+Tensor Tensor::sequence(DataType elem_dtype, std::vector<Tensor> items) {
+  Tensor t(elem_dtype, {0});
+  t.sequence_ = std::make_shared<const std::vector<Tensor>>(std::move(items));
+  return t;
+}
+
 Tensor Tensor::reshaped(Shape shape) const {
   Tensor t = *this;
   t.shape_ = std::move(shape);

@@ -25,6 +25,7 @@ struct Value {
   DataType dtype = DataType::kUndefined;
   Shape shape;
   bool rank_known = false;
+  bool is_sequence = false;            // an ONNX sequence of tensors of `dtype`
   Node* producer = nullptr;            // null for graph inputs, initializers and outer values
   std::optional<Tensor> constant;      // initializers and folded constants
   std::vector<std::string> dim_names;  // symbolic names of dims (from ONNX dim_param), may be empty

@@ -109,6 +109,9 @@ private:
   }
 
   Status apply_value_info(const onnx::ValueInfoProto& vi, ir::Value& v, const char* role) {
+    if (!vi.has_type() || vi.type().value_case() == onnx::TypeProto::VALUE_NOT_SET) {
+      return Status::ok();  // untyped (function-expanded subgraph inputs): known at run time
+    }
     if (!vi.type().has_tensor_type()) {
       return unsupported(std::string("graph ") + role + " '" + vi.name() + "' is not a tensor (" +
                          type_kind(vi.type()) + "); kiln supports tensor inputs only");

@@ -18,7 +18,7 @@ Status infer_graph(ir::Graph& g) {
         values.push_back(nullptr);
         continue;
       }
-      in.push_back({v->dtype, v->shape, v->rank_known});
+      in.push_back({v->dtype, v->shape, v->rank_known, v->is_sequence});
       values.push_back(v->is_constant() ? &*v->constant : nullptr);
     }
     InferContext ctx(*node, std::move(in), std::move(values));
@@ -30,6 +30,7 @@ Status infer_graph(ir::Graph& g) {
       const TensorType& t = ctx.outputs[i];
       if (t.dtype != DataType::kUndefined) out->dtype = t.dtype;
       out->rank_known = t.rank_known;
+      out->is_sequence = t.is_sequence;
       out->shape = t.rank_known ? t.shape : Shape{};
     }
   }

@@ -22,14 +22,14 @@ struct TensorType {
   DataType dtype = DataType::kUndefined;
   Shape shape;
   bool rank_known = false;
+  bool is_sequence = false;  // an ONNX sequence of tensors of `dtype` (shape unused)
   bool shape_known() const;
 };
 
 class InferContext {
 public:
   InferContext(const ir::Node& node, std::vector<TensorType> inputs, std::vector<const Tensor*> values)
-      : node(node), inputs_(std::move(inputs)), values_(std::move(values)),
-        outputs(node.outputs.size()) {}
+      : node(node), outputs(node.outputs.size()), inputs_(std::move(inputs)), values_(std::move(values)) {}
 
   const ir::Node& node;
   size_t num_inputs() const { return inputs_.size(); }
@@ -48,6 +48,10 @@ public:
   /// The output's rank is not known before run time (e.g. Reshape with a computed shape).
   void set_output_unknown_rank(size_t i, DataType dtype) {
     if (i < outputs.size()) outputs[i] = TensorType{dtype, {}, false};
+  }
+  /// The output is a sequence of tensors of `dtype`.
+  void set_output_sequence(size_t i, DataType dtype) {
+    if (i < outputs.size()) outputs[i] = TensorType{dtype, {}, false, true};
   }
   std::vector<TensorType> outputs;
 

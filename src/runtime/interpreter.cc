@@ -39,7 +39,10 @@ namespace {
 Status check_against_infer(const ir::Node& node, const ops::OpDef& def, const std::vector<const Tensor*>& inputs,
                            const std::vector<Tensor>& outputs) {
   std::vector<ops::TensorType> types;
-  for (const Tensor* t : inputs) types.push_back(t ? ops::TensorType{t->dtype(), t->shape(), true} : ops::TensorType{});
+  for (const Tensor* t : inputs)
+    types.push_back(t ? ops::TensorType{t->dtype(), t->is_sequence() ? Shape{} : t->shape(), !t->is_sequence(),
+                                        t->is_sequence()}
+                      : ops::TensorType{});
   ops::InferContext ctx(node, std::move(types), inputs);
   Status st = def.infer(ctx);
   if (!st.is_ok()) return st.with_context("shape inference disagrees with the kernel");
@@ -50,6 +53,10 @@ Status check_against_infer(const ir::Node& node, const ops::OpDef& def, const st
     if (want.dtype != DataType::kUndefined && want.dtype != got.dtype()) {
       return internal_error(node.describe() + ": infer says output " + std::to_string(i) + " is " +
                             dtype_name(want.dtype) + ", the kernel produced " + dtype_name(got.dtype()));
+    }
+    if (want.is_sequence != got.is_sequence()) {
+      return internal_error(node.describe() + ": infer and kernel disagree on whether output " + std::to_string(i) +
+                            " is a sequence");
     }
     if (!want.rank_known) continue;
     bool same = want.shape.size() == got.shape().size();
