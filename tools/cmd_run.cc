@@ -1,11 +1,16 @@
-// kiln run MODEL [--shapes ...] [--input NAME=FILE] [--output-dir DIR]
+// kiln run MODEL.(onnx|kplan) [--shapes ...] [--input NAME=FILE] [--output-dir DIR] [--reference]
+// An .onnx is built into an engine in memory (as `kiln build` would) unless --reference asks for the
+// plain interpreter on the imported graph; a .kplan is loaded by the runtime alone.
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <filesystem>
 #include <iostream>
 
 #include "command.h"
 #include "core/npy.h"
 #include "ir/graph.h"
+#include "kiln/engine.h"
 #include "options.h"
 
 namespace kiln::cli {
@@ -16,28 +21,76 @@ struct RunOptionsCli {
   InputOptions inputs;
   std::string output_dir;
   int iterations = 1;
+  bool reference = false;
 };
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+bool is_plan(const std::string& path) {
+  return path.size() > 6 && path.compare(path.size() - 6, 6, ".kplan") == 0;
+}
+
+Status write_outputs(const std::string& dir, const std::vector<NamedTensor>& outputs) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error("cannot create '" + dir + "': " + ec.message());
+  for (const auto& out : outputs) {
+    // The same rule as scripts/ort_run.js: anything outside [A-Za-z0-9._-] becomes '_'.
+    std::string safe = out.name;
+    for (char& c : safe)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+    std::string path = (std::filesystem::path(dir) / (safe + ".npy")).string();
+    KILN_RETURN_IF_ERROR(write_npy(path, out.tensor));
+    std::cout << "wrote  " << path << "\n";
+  }
+  return Status::ok();
+}
+
+int fail(const Status& st, int code) {
+  std::cerr << "kiln run: " << st.message() << "\n";
+  return code;
+}
 
 int run_model(const RunOptionsCli& o) {
   ImportOptions import;
-  if (Status st = o.model.parse(import); !st) {
-    std::cerr << "kiln run: " << st.message() << "\n";
-    return 2;
+  if (Status st = o.model.parse(import); !st) return fail(st, 2);
+  auto t0 = Clock::now();
+  // One of: the reference Model, or an Engine with a Context.
+  std::optional<Model> model;
+  std::shared_ptr<const Engine> engine;
+  std::unique_ptr<Context> context;
+  std::vector<TensorInfo> input_info;
+  std::string how;
+  if (is_plan(o.model.model)) {
+    auto e = Engine::load(o.model.model);
+    if (!e) return fail(e.status(), 1);
+    engine = *e;
+    how = "plan loaded";
+  } else if (o.reference) {
+    auto m = Model::load_onnx(o.model.model, import);
+    if (!m) return fail(m.status(), 1);
+    model.emplace(std::move(*m));
+    input_info = model->inputs();
+    how = "imported (reference interpreter, " + std::to_string(model->graph().nodes().size()) + " nodes)";
+  } else {
+    BuilderConfig cfg;
+    cfg.shapes = import.shapes;
+    auto e = Builder::build_onnx(o.model.model, cfg);
+    if (!e) return fail(e.status(), 1);
+    engine = *e;
+    how = "built (" + std::to_string(engine->build_report().nodes_before) + " -> " +
+          std::to_string(engine->build_report().nodes_after) + " nodes)";
   }
-  auto t0 = std::chrono::steady_clock::now();
-  auto model = Model::load_onnx(o.model.model, import);
-  if (!model) {
-    std::cerr << "kiln run: " << model.status().message() << "\n";
-    return 1;
+  if (engine) {
+    input_info = engine->inputs();
+    auto c = engine->create_context();
+    if (!c) return fail(c.status(), 1);
+    context = std::move(*c);
   }
-  auto t1 = std::chrono::steady_clock::now();
-  auto inputs = o.inputs.load(*model);
-  if (!inputs) {
-    std::cerr << "kiln run: " << inputs.status().message() << "\n";
-    return 2;
-  }
-  std::cout << "model  " << o.model.model << "  (" << model->graph().nodes().size() << " nodes, imported in "
-            << std::chrono::duration<double, std::milli>(t1 - t0).count() << " ms)\n";
+  std::cout << "model  " << o.model.model << "  " << how << " in " << ms_since(t0) << " ms\n";
+  auto inputs = o.inputs.load(input_info);
+  if (!inputs) return fail(inputs.status(), 2);
   for (const auto& in : *inputs) {
     std::cout << "input  " << in.name << "  " << dtype_name(in.tensor.dtype()) << "[" << shape_str(in.tensor.shape())
               << "]\n";
@@ -45,53 +98,34 @@ int run_model(const RunOptionsCli& o) {
   Expected<std::vector<NamedTensor>> outputs = std::vector<NamedTensor>{};
   std::vector<double> times;
   for (int it = 0; it < std::max(1, o.iterations); ++it) {
-    auto r0 = std::chrono::steady_clock::now();
-    outputs = model->run(*inputs);
-    auto r1 = std::chrono::steady_clock::now();
-    if (!outputs) {
-      std::cerr << "kiln run: " << outputs.status().message() << "\n";
-      return 1;
-    }
-    times.push_back(std::chrono::duration<double, std::milli>(r1 - r0).count());
+    auto r0 = Clock::now();
+    outputs = context ? context->run(*inputs) : model->run(*inputs);
+    times.push_back(ms_since(r0));
+    if (!outputs) return fail(outputs.status(), 1);
   }
   std::sort(times.begin(), times.end());
   for (const auto& out : *outputs) {
     std::cout << "output " << out.name << "  " << dtype_name(out.tensor.dtype()) << "[" << shape_str(out.tensor.shape())
               << "]  " << summarize(out.tensor) << "\n";
   }
-  std::cout << "time   " << times[times.size() / 2] << " ms (median of " << times.size()
-            << " run(s), reference kernels)\n";
+  std::cout << "time   " << times[times.size() / 2] << " ms (median of " << times.size() << " run(s))\n";
   if (!o.output_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.output_dir, ec);
-    if (ec) {
-      std::cerr << "kiln run: cannot create '" << o.output_dir << "': " << ec.message() << "\n";
-      return 1;
-    }
-    for (const auto& out : *outputs) {
-      std::string safe = out.name;
-      // The same rule as scripts/ort_run.js: anything outside [A-Za-z0-9._-] becomes '_'.
-      for (char& c : safe)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
-      std::string path = (std::filesystem::path(o.output_dir) / (safe + ".npy")).string();
-      if (Status st = write_npy(path, out.tensor); !st) {
-        std::cerr << "kiln run: " << st.message() << "\n";
-        return 1;
-      }
-      std::cout << "wrote  " << path << "\n";
-    }
+    if (Status st = write_outputs(o.output_dir, *outputs); !st) return fail(st, 1);
   }
   return 0;
 }
 
 }  // namespace
 
-KILN_REGISTER_COMMAND({"run", "Import a model and run it once on given or random inputs", [](CLI::App& app) {
+KILN_REGISTER_COMMAND({"run", "Run a model (.onnx, built in memory) or a plan (.kplan) on given or random inputs",
+                       [](CLI::App& app) {
                          auto o = std::make_shared<RunOptionsCli>();
                          o->model.add_to(app);
                          o->inputs.add_to(app);
                          app.add_option("--output-dir", o->output_dir, "Write each output as NAME.npy here");
                          app.add_option("--iterations", o->iterations, "Run this many times and report the median");
+                         app.add_flag("--reference", o->reference,
+                                      "Run the imported graph with the reference interpreter (no build)");
                          return std::function<int()>([o] { return run_model(*o); });
                        }});
 

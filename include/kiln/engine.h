@@ -1,0 +1,134 @@
+// Build once, run many: the Builder turns an ONNX model into an Engine (optimized graph, tactics,
+// memory plan), which can be saved as a plan file and loaded by the runtime alone. An Engine is
+// immutable and shared; each Context owns an arena and runs one inference at a time. Contexts of
+// one Engine may run concurrently on different threads.
+//
+//   kiln::BuilderConfig cfg;
+//   cfg.shapes["x"] = {1, 3, 640, 640};
+//   auto engine = kiln::Builder::build_onnx("det.onnx", cfg);
+//   engine.value()->save("det.kplan");
+//   auto loaded = kiln::Engine::load("det.kplan");
+//   auto ctx = loaded.value()->create_context();
+//   auto out = ctx.value()->run({{"x", input}});
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/kiln.h"
+#include "kiln/status.h"
+#include "kiln/tensor.h"
+
+namespace kiln {
+
+namespace runtime {
+struct EngineData;
+}
+
+struct BuilderConfig {
+  /// Fixed shapes for inputs with dynamic dims (plans have static shapes).
+  std::map<std::string, Shape> shapes;
+  /// Threads the engine is tuned for and runs with by default.
+  int threads = 1;
+  /// Graph optimization passes; off keeps the imported graph (for debugging).
+  bool optimize = true;
+  /// Receives one line per build step ("fuse-conv-bn: 53 rewrites").
+  std::function<void(const std::string&)> log;
+};
+
+/// One line of the build log per pass.
+struct PassCount {
+  std::string pass;
+  int rewrites = 0;
+};
+
+/// What the Builder did, for `kiln inspect` and the build log.
+struct BuildReport {
+  int nodes_before = 0;
+  int nodes_after = 0;
+  std::vector<PassCount> passes;
+  double build_ms = 0;
+};
+
+/// One executed layer of an Engine, as `kiln inspect` shows it.
+struct LayerInfo {
+  std::string name;
+  std::string op;                      // op type after fusion, e.g. "Conv"
+  std::vector<std::string> fused;      // ops folded into this layer, e.g. {"BatchNormalization", "Relu"}
+  std::vector<std::string> inputs, outputs;
+  std::vector<Shape> input_shapes, output_shapes;
+  std::string precision;               // "float32"
+  std::string tactic;                  // "reference"
+  std::vector<int64_t> output_offsets; // arena byte offset of each output (-1: not in the arena)
+  double flops = 0, bytes = 0;         // nominal cost
+};
+
+struct MemoryInfo {
+  int64_t arena_bytes = 0;      // peak arena size after planning
+  int64_t naive_bytes = 0;      // sum of all activation sizes (no reuse)
+  int64_t weights_bytes = 0;
+  int64_t in_place = 0;         // outputs that reuse their input's bytes
+  int64_t views = 0;            // outputs that are views into another value (concat elimination)
+};
+
+class Context;
+
+class Engine : public std::enable_shared_from_this<Engine> {
+public:
+  /// Loads a plan file (mapped, not copied). Refuses plans built for other CPU features or by an
+  /// incompatible format version, naming what differs.
+  static Expected<std::shared_ptr<const Engine>> load(const std::string& path);
+  static Expected<std::shared_ptr<const Engine>> deserialize(const std::string& bytes);
+
+  Status save(const std::string& path) const;
+  Expected<std::string> serialize() const;
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  std::vector<LayerInfo> layers() const;
+  MemoryInfo memory() const;
+  const BuildReport& build_report() const;
+  int threads() const;
+
+  Expected<std::unique_ptr<Context>> create_context() const;
+
+  explicit Engine(std::unique_ptr<runtime::EngineData> data);
+  ~Engine();
+  const runtime::EngineData& data() const { return *data_; }
+
+private:
+  std::unique_ptr<runtime::EngineData> data_;
+};
+
+/// Per-layer timing hook for profilers: called after each layer with its index and microseconds.
+using LayerTimer = std::function<void(size_t layer, double microseconds)>;
+
+class Context {
+public:
+  /// Runs one inference. Inputs are bound by name; outputs come back in the engine's order and
+  /// own their bytes (they stay valid after the next run).
+  Expected<std::vector<NamedTensor>> run(const std::vector<NamedTensor>& inputs);
+  /// Calls `timer` after every layer (nullptr: off).
+  void set_layer_timer(LayerTimer timer) { timer_ = std::move(timer); }
+
+  const Engine& engine() const { return *engine_; }
+  explicit Context(std::shared_ptr<const Engine> engine);
+  ~Context();
+
+private:
+  std::shared_ptr<const Engine> engine_;
+  std::shared_ptr<std::byte[]> arena_;
+  LayerTimer timer_;
+};
+
+class Builder {
+public:
+  /// Imports, optimizes, plans memory and returns an Engine ready to run or save.
+  static Expected<std::shared_ptr<Engine>> build_onnx(const std::string& path, const BuilderConfig& config);
+};
+
+}  // namespace kiln

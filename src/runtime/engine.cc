@@ -1,0 +1,242 @@
+// Engine (immutable, shared) and Context (one arena, one inference at a time): the executor.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "ops/op.h"
+#include "plan/plan.h"
+#include "runtime/engine_data.h"
+#include "runtime/interpreter.h"
+
+namespace kiln {
+
+Engine::Engine(std::unique_ptr<runtime::EngineData> data) : data_(std::move(data)) {}
+Engine::~Engine() = default;
+
+const std::vector<TensorInfo>& Engine::inputs() const { return data_->inputs; }
+const std::vector<TensorInfo>& Engine::outputs() const { return data_->outputs; }
+const BuildReport& Engine::build_report() const { return data_->report; }
+MemoryInfo Engine::memory() const { return data_->memory; }
+int Engine::threads() const { return data_->target.threads; }
+
+std::vector<LayerInfo> Engine::layers() const {
+  std::vector<LayerInfo> out;
+  for (const runtime::Step& step : data_->steps) {
+    const ir::Node& n = *step.node;
+    LayerInfo l;
+    l.name = n.name;
+    l.op = n.op_type;
+    if (const ir::Attribute* f = n.attr("kiln_fused")) l.fused = f->strings;
+    std::vector<ops::TensorType> in_t, out_t;
+    for (const ir::Value* v : n.inputs) {
+      l.inputs.push_back(v ? v->name : "");
+      l.input_shapes.push_back(v ? v->shape : Shape{});
+      in_t.push_back(v ? ops::TensorType{v->dtype, v->shape, v->rank_known} : ops::TensorType{});
+    }
+    for (const ir::Value* v : n.outputs) {
+      l.outputs.push_back(v ? v->name : "");
+      l.output_shapes.push_back(v ? v->shape : Shape{});
+      out_t.push_back(v ? ops::TensorType{v->dtype, v->shape, v->rank_known} : ops::TensorType{});
+      auto it = v ? data_->placement.find(v) : data_->placement.end();
+      l.output_offsets.push_back(it == data_->placement.end() ? -1 : it->second.offset);
+    }
+    l.precision = n.outputs.empty() || !n.outputs[0] ? "" : dtype_name(n.outputs[0]->dtype);
+    l.tactic = step.tactic;
+    ops::Cost c = ops::op_cost(n, in_t, out_t);
+    l.flops = c.flops;
+    l.bytes = c.bytes;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Expected<std::string> Engine::serialize() const { return plan::write(*data_); }
+
+Status Engine::save(const std::string& path) const {
+  KILN_ASSIGN_OR_RETURN(std::string bytes, serialize());
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) return io_error("'" + path + "': cannot open for writing");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return io_error("'" + path + "': write failed (disk full?)");
+  }
+  // Rename so a crash mid-write never leaves a half plan under the final name.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return io_error("'" + path + "': cannot rename from " + tmp);
+  return Status::ok();
+}
+
+namespace {
+Expected<std::shared_ptr<const Engine>> from_bytes(std::shared_ptr<std::byte[]> bytes, size_t size,
+                                                   const std::string& what) {
+  auto data = plan::read(std::move(bytes), size);
+  if (!data) return data.status().with_context(what);
+  runtime::Target here = runtime::detect_target((*data)->target.threads);
+  if (std::string why = runtime::target_mismatch((*data)->target, here); !why.empty()) {
+    return Status(StatusCode::kUnsupported, what + ": " + why);
+  }
+  return std::shared_ptr<const Engine>(std::make_shared<Engine>(std::move(*data)));
+}
+}  // namespace
+
+Expected<std::shared_ptr<const Engine>> Engine::deserialize(const std::string& bytes) {
+  auto n = bytes.size();
+  std::shared_ptr<std::byte[]> copy(static_cast<std::byte*>(::operator new[](n ? n : 1, std::align_val_t(64))),
+                                    [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
+  std::memcpy(copy.get(), bytes.data(), n);
+  return from_bytes(std::move(copy), n, "plan");
+}
+
+Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return io_error("'" + path + "': cannot open (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return io_error("'" + path + "' is not a regular file");
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return corrupt("'" + path + "': the file is empty; expected a kiln plan");
+  }
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return io_error("'" + path + "': cannot map (" + std::strerror(errno) + ")");
+  std::shared_ptr<std::byte[]> mapping(static_cast<std::byte*>(p), [size](std::byte* q) { ::munmap(q, size); });
+  return from_bytes(std::move(mapping), size, "'" + path + "'");
+}
+
+Expected<std::unique_ptr<Context>> Engine::create_context() const {
+  return std::make_unique<Context>(shared_from_this());
+}
+
+Context::Context(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {
+  size_t n = static_cast<size_t>(std::max<int64_t>(engine_->data().arena_bytes, 64));
+  arena_ = std::shared_ptr<std::byte[]>(static_cast<std::byte*>(::operator new[](n, std::align_val_t(64))),
+                                        [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
+}
+Context::~Context() = default;
+
+namespace {
+
+/// Runs subgraphs (If/Loop/Scan bodies) with the reference interpreter; enclosing values are
+/// found by name among the engine's current values.
+class EngineSubgraphRunner : public ops::SubgraphRunner {
+public:
+  explicit EngineSubgraphRunner(std::function<const Tensor*(const std::string&)> lookup) : lookup_(std::move(lookup)) {}
+  Expected<std::vector<Tensor>> run(const ir::Graph& body, const std::vector<Tensor>& inputs) override {
+    runtime::Interpreter interp;
+    return interp.run_with_outer(body, inputs, lookup_);
+  }
+
+private:
+  std::function<const Tensor*(const std::string&)> lookup_;
+};
+
+}  // namespace
+
+Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& inputs) {
+  const runtime::EngineData& d = engine_->data();
+  const ir::Graph& g = *d.graph;
+  std::unordered_map<const ir::Value*, Tensor> values;  // graph inputs and non-arena values
+  std::set<std::string> seen;
+  for (const NamedTensor& nt : inputs) {
+    const ir::Value* v = g.find_value(nt.name);
+    bool is_input = v && std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
+    if (!is_input) {
+      std::string names;
+      for (const ir::Value* i : g.inputs) names += (names.empty() ? "'" : ", '") + i->name + "'";
+      return invalid_argument("the engine has no input named '" + nt.name + "'; its inputs are " + names);
+    }
+    if (!seen.insert(nt.name).second) return invalid_argument("input '" + nt.name + "' is given twice");
+    if (nt.tensor.dtype() != v->dtype || nt.tensor.shape() != v->shape) {
+      return invalid_argument("input '" + nt.name + "' must be " + dtype_name(v->dtype) + "[" + shape_str(v->shape) +
+                              "], got " + dtype_name(nt.tensor.dtype()) + "[" + shape_str(nt.tensor.shape()) +
+                              "] (the plan was built for these shapes; rebuild with other --shapes)");
+    }
+    values[v] = nt.tensor;
+  }
+  for (const ir::Value* v : g.inputs)
+    if (!values.count(v)) return invalid_argument("input '" + v->name + "' is not given");
+
+  auto arena_view = [&](const ir::Value* v) -> Tensor {
+    auto it = d.placement.find(v);
+    if (it == d.placement.end() || it->second.offset < 0) return Tensor();
+    return Tensor::view(v->dtype, v->shape, arena_, arena_.get() + it->second.offset);
+  };
+  auto lookup = [&](const ir::Value* v) -> const Tensor* {
+    if (v->is_constant()) return &*v->constant;
+    auto it = values.find(v);
+    return it == values.end() ? nullptr : &it->second;
+  };
+  EngineSubgraphRunner subgraphs([&](const std::string& name) -> const Tensor* {
+    const ir::Value* v = g.find_value(name);
+    return v ? lookup(v) : nullptr;
+  });
+
+  for (size_t si = 0; si < d.steps.size(); ++si) {
+    const runtime::Step& step = d.steps[si];
+    const ir::Node& node = *step.node;
+    auto t0 = timer_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    if (step.tactic == "view") {
+      // Output bytes are already in place (a view of the input, or a Concat assembled by its
+      // producers): only bind the output.
+      for (const ir::Value* out : node.outputs)
+        if (out) values[out] = arena_view(out);
+    } else {
+      const ops::OpDef* def = ops::find_op(node.domain, node.op_type);
+      if (!def || !def->reference) return unsupported(node.describe() + ": no kernel for this op");
+      std::vector<const Tensor*> in;
+      for (const ir::Value* v : node.inputs) {
+        if (!v) {
+          in.push_back(nullptr);
+          continue;
+        }
+        const Tensor* t = lookup(v);
+        if (!t) return internal_error(node.describe() + ": input '" + v->name + "' has no value");
+        in.push_back(t);
+      }
+      ops::RunContext ctx(node, in, &subgraphs);
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        if (!node.outputs[i]) continue;
+        auto p = d.placement.find(node.outputs[i]);
+        ctx.provide_output(i, arena_view(node.outputs[i]), p != d.placement.end() && p->second.in_place);
+      }
+      KILN_RETURN_IF_ERROR(def->reference(ctx));
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        const ir::Value* out = node.outputs[i];
+        if (!out) continue;
+        Tensor& produced = ctx.output(i);
+        if (produced.empty()) return internal_error(node.describe() + ": no output " + std::to_string(i));
+        Tensor place = arena_view(out);
+        if (!place.empty() && produced.raw() != place.raw()) {
+          if (produced.dtype() != place.dtype() || produced.shape() != place.shape()) {
+            return internal_error(node.describe() + ": output '" + out->name + "' is " + shape_str(produced.shape()) +
+                                  ", the plan expects " + shape_str(place.shape()));
+          }
+          std::memmove(place.raw(), produced.raw(), produced.nbytes());
+          values[out] = place;
+        } else {
+          values[out] = std::move(produced);
+        }
+      }
+    }
+    if (timer_) timer_(si, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::vector<NamedTensor> outs;
+  for (const ir::Value* v : g.outputs) {
+    const Tensor* t = lookup(v);
+    if (!t) return internal_error("output '" + v->name + "' was not computed");
+    outs.push_back({v->name, t->clone()});
+  }
+  return outs;
+}
+
+}  // namespace kiln
