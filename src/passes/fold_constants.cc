@@ -49,7 +49,8 @@ std::optional<std::vector<Tensor>> evaluate(const Rewriter& rw, const ir::Node& 
   int64_t bytes = 0;
   for (const ir::Value* o : n.outputs) {
     if (!o) continue;
-    if (!rw.internal(o) || o->is_sequence) return std::nullopt;  // graph outputs stay computed; subgraphs read by name
+    if (!rw.internal(o) || o->is_sequence)
+      return std::nullopt;  // graph outputs stay computed; subgraphs read by name
     bytes += std::max<int64_t>(known_bytes(o), 0);
   }
   if (bytes > kMaxFoldedBytes) return std::nullopt;

@@ -4,6 +4,7 @@
 // or change a value a subgraph reads by name.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>

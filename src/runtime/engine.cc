@@ -171,6 +171,10 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
     if (it == d.placement.end() || it->second.offset < 0) return Tensor();
     return Tensor::view(v->dtype, v->shape, arena_, arena_.get() + it->second.offset);
   };
+  auto aliases_arena = [&](const Tensor& t) {
+    const auto* p = static_cast<const std::byte*>(t.raw());
+    return p >= arena_.get() && p < arena_.get() + d.arena_bytes;
+  };
   auto lookup = [&](const ir::Value* v) -> const Tensor* {
     if (v->is_constant()) return &*v->constant;
     auto it = values.find(v);
@@ -223,6 +227,15 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
           }
           std::memmove(place.raw(), produced.raw(), produced.nbytes());
           values[out] = place;
+        } else if (place.empty() && aliases_arena(produced)) {
+          // A value with no arena slot (its size is known only now) that views arena bytes, e.g. a
+          // Reshape of a planned tensor: those bytes get reused, so it needs its own copy.
+          values[out] = produced.clone();
+        } else if (produced.is_sequence()) {
+          // Sequence items may view arena bytes of their inputs: own them.
+          std::vector<Tensor> items;
+          for (const Tensor& item : produced.items()) items.push_back(aliases_arena(item) ? item.clone() : item);
+          values[out] = Tensor::sequence(produced.dtype(), std::move(items));
         } else {
           values[out] = std::move(produced);
         }
