@@ -3,6 +3,7 @@
 // Times every layer over N runs and places each on a roofline whose ceilings are measured here:
 // per layer, median time and share, nominal FLOPs and bytes, intensity, achieved GFLOP/s and GB/s,
 // and efficiency = achieved / attainable. Writes the roofline as SVG and one run as a Chrome trace.
+#include <algorithm>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -99,15 +100,15 @@ void print_table(const std::vector<profile::LayerPoint>& points, const std::vect
               << std::setw(9) << fixed(p.sample.flops * 1e-6, 2) << std::setw(8)
               << fixed(p.sample.bytes * 1e-6, 2) << std::setw(8) << fixed(p.intensity, 2) << std::setw(9)
               << fixed(p.gflops, 2) << std::setw(8) << fixed(p.gbps, 2) << std::setw(7)
-              << (p.plottable() ? fixed(p.efficiency * 100, 1) : "-") << "  " << std::left << std::setw(9)
-              << (p.plottable() ? (p.memory_bound ? "memory" : "compute") : "-") << p.sample.name << "\n";
+              << (p.efficiency > 0 ? fixed(p.efficiency * 100, 1) : "-") << "  " << std::left << std::setw(9)
+              << (p.efficiency > 0 ? (p.memory_bound ? "memory" : "compute") : "-") << p.sample.name << "\n";
   }
 }
 
 void print_by_op(const std::vector<profile::LayerPoint>& points, const profile::Ceilings& c) {
   struct Agg {
     int count = 0;
-    double us = 0, flops = 0, bytes = 0, share = 0;
+    double us = 0, flops = 0, share = 0, min_us = 0;
   };
   std::map<std::string, Agg> by_op;
   for (const auto& p : points) {
@@ -115,8 +116,8 @@ void print_by_op(const std::vector<profile::LayerPoint>& points, const profile::
     ++a.count;
     a.us += p.sample.time_us;
     a.flops += p.sample.flops;
-    a.bytes += p.sample.bytes;
     a.share += p.share;
+    a.min_us += profile::min_time_us(p.sample, c);
   }
   std::vector<std::pair<std::string, Agg>> rows(by_op.begin(), by_op.end());
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.us > b.second.us; });
@@ -125,11 +126,10 @@ void print_by_op(const std::vector<profile::LayerPoint>& points, const profile::
             << "us" << std::setw(7) << "%" << std::setw(9) << "GFLOP/s" << std::setw(7) << "eff%"
             << "\n";
   for (const auto& [op, a] : rows) {
-    double gflops = a.us > 0 ? a.flops / a.us * 1e-3 : 0;
-    double att = a.bytes > 0 ? profile::attainable_gflops(c, a.flops / a.bytes) : 0;
     std::cout << std::left << std::setw(22) << op << std::right << std::setw(7) << a.count << std::setw(12)
-              << fixed(a.us, 1) << std::setw(7) << fixed(a.share * 100, 1) << std::setw(9) << fixed(gflops, 2)
-              << std::setw(7) << (att > 0 ? fixed(gflops / att * 100, 1) : "-") << "\n";
+              << fixed(a.us, 1) << std::setw(7) << fixed(a.share * 100, 1) << std::setw(9)
+              << fixed(a.us > 0 ? a.flops / a.us * 1e-3 : 0, 2) << std::setw(7)
+              << (a.min_us > 0 && a.us > 0 ? fixed(a.min_us / a.us * 100, 1) : "-") << "\n";
   }
 }
 
@@ -209,7 +209,7 @@ int run_profile(const ProfileCommand& o) {
   for (const auto& p : points) {
     layer_us += p.sample.time_us;
     flops += p.sample.flops;
-    if (p.plottable()) attainable_us += p.sample.flops / p.attainable * 1e-3;
+    attainable_us += profile::min_time_us(p.sample, *ceilings);
   }
   std::cout << "runs     " << o.infer.iterations << " timed after " << o.infer.warmup
             << " warmup; run median " << fixed(run.median, 3) << " ms (cv " << fixed(run.cv * 100, 1)
@@ -221,10 +221,14 @@ int run_profile(const ProfileCommand& o) {
            "         so efficiencies are understated\n";
   }
   std::cout << "overall  " << fixed(flops * 1e-9, 3) << " GFLOP per run, "
-            << fixed(flops / (run.median * 1e6), 2) << " GFLOP/s; roofline bound "
+            << fixed(flops / (run.median * 1e6), 2) << " GFLOP/s; roofline floor "
             << fixed(attainable_us * 1e-3, 3) << " ms, efficiency "
             << fixed(layer_us > 0 ? attainable_us / layer_us * 100 : 0, 1) << "%\n";
   print_table(points, layers);
+  if (std::any_of(points.begin(), points.end(), [](const auto& p) { return p.efficiency > 1; })) {
+    std::cout << "(eff% above 100: the layer's data stayed in cache; the bandwidth ceiling is streaming from "
+                 "DRAM)\n";
+  }
   print_by_op(points, *ceilings);
 
   std::string title = o.source.path + " — " + std::to_string(engine.threads()) + " thread(s)";

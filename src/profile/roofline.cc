@@ -10,6 +10,15 @@ double attainable_gflops(const Ceilings& c, double intensity) {
   return std::min(c.gflops, std::max(intensity, 0.0) * c.gbps);
 }
 
+double min_time_us(const LayerSample& layer, const Ceilings& c) {
+  if (layer.bytes <= 0) return 0;
+  if (layer.flops > 0) {
+    double rate = attainable_gflops(c, layer.flops / layer.bytes);
+    return rate > 0 ? layer.flops / rate * 1e-3 : 0;
+  }
+  return c.gbps > 0 ? layer.bytes / c.gbps * 1e-3 : 0;  // data movement only
+}
+
 std::vector<LayerPoint> place_on_roofline(const std::vector<LayerSample>& layers, const Ceilings& c) {
   double total_us = 0;
   for (const LayerSample& l : layers) total_us += std::max(l.time_us, 0.0);
@@ -27,7 +36,7 @@ std::vector<LayerPoint> place_on_roofline(const std::vector<LayerSample>& layers
       p.gbps = l.bytes / l.time_us * 1e-3;
     }
     p.attainable = attainable_gflops(c, p.intensity);
-    p.efficiency = p.plottable() && p.attainable > 0 ? p.gflops / p.attainable : 0;
+    if (l.time_us > 0) p.efficiency = min_time_us(l, c) / l.time_us;
     p.memory_bound = p.intensity < ridge;
     out.push_back(std::move(p));
   }

@@ -33,16 +33,23 @@ struct LayerSample {
 /// A layer placed on the roofline.
 struct LayerPoint {
   LayerSample sample;
-  double share = 0;           // of the summed layer times, in [0, 1]
-  double intensity = 0;       // FLOP/byte; 0 when bytes is 0
-  double gflops = 0;          // achieved; 0 when the time is 0
-  double gbps = 0;            // achieved
-  double attainable = 0;      // GFLOP/s at this intensity
-  double efficiency = 0;      // gflops / attainable, 0 when not plottable
-  bool memory_bound = false;  // intensity below the ridge point
+  double share = 0;       // of the summed layer times, in [0, 1]
+  double intensity = 0;   // FLOP/byte; 0 when bytes is 0
+  double gflops = 0;      // achieved; 0 when the time is 0
+  double gbps = 0;        // achieved
+  double attainable = 0;  // GFLOP/s at this intensity
+  /// gflops / attainable; for a layer that only moves data (no FLOPs), gbps / the bandwidth
+  /// ceiling; 0 without bytes or time.
+  double efficiency = 0;
+  bool memory_bound = false;  // intensity below the ridge point (data movement included)
   /// Has FLOPs, bytes and time, so it can sit on log-log axes.
   bool plottable() const { return sample.flops > 0 && sample.bytes > 0 && sample.time_us > 0; }
 };
+
+/// The fastest `layer` could run under the ceilings of `c`, in microseconds: its FLOPs at the
+/// attainable rate of its intensity, or its bytes at the bandwidth ceiling when it has no FLOPs.
+/// Efficiency is this over the measured time. 0 when the layer has no bytes.
+double min_time_us(const LayerSample& layer, const Ceilings& c);
 
 /// Places every layer on the roofline of `c` (in the order given).
 std::vector<LayerPoint> place_on_roofline(const std::vector<LayerSample>& layers, const Ceilings& c);

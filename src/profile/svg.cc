@@ -133,9 +133,12 @@ std::string roofline_svg(const std::vector<LayerPoint>& points, const Ceilings& 
       << num(ax.y(c.gflops), 6) << " " << num(ax.x(hi), 6) << "," << num(ax.y(c.gflops), 6) << "\"/>\n";
     s << "<text x=\"" << num(ax.x(hi) - 6, 6) << "\" y=\"" << num(ax.y(c.gflops) - 6, 6)
       << "\" text-anchor=\"end\">peak " << num(c.gflops) << " GFLOP/s</text>\n";
+    // The bandwidth label follows the sloped ceiling, just above its middle.
     double mid = std::sqrt(start * ridge);
-    s << "<text x=\"" << num(ax.x(mid) + 6, 6) << "\" y=\"" << num(ax.y(mid * c.gbps) - 8, 6) << "\">"
-      << num(c.gbps) << " GB/s</text>\n";
+    double angle = std::atan2(ax.y(c.gflops) - ax.y(start * c.gbps), ax.x(ridge) - ax.x(start)) * 180 / M_PI;
+    s << "<text transform=\"translate(" << num(ax.x(mid), 6) << "," << num(ax.y(mid * c.gbps), 6)
+      << ") rotate(" << num(angle, 4) << ")\" y=\"-6\" text-anchor=\"middle\">" << num(c.gbps)
+      << " GB/s</text>\n";
     s << "<text x=\"" << num(ax.x(ridge), 6) << "\" y=\"" << ax.top + ax.height - 6
       << "\" text-anchor=\"middle\" fill=\"#666\">ridge " << num(ridge, 3) << "</text>\n";
   }

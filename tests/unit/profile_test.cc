@@ -44,18 +44,19 @@ TEST(Roofline, AttainableOnBothSidesOfTheRidge) {
   EXPECT_DOUBLE_EQ(attainable_gflops(c, 0), 0);
 }
 
-std::vector<LayerSample> three_layers() {
+std::vector<LayerSample> four_layers() {
   return {
-      {"dw<1>&\"x\"", "Conv", 100, 2e6, 1e6},  // 2 FLOP/B, 20 GFLOP/s, 10 GB/s
-      {"gemm", "MatMul", 20000, 1e9, 1e7},     // 100 FLOP/B, 50 GFLOP/s
-      {"reshape", "Reshape", 0, 0, 0},         // nothing to plot
+      {"dw<1>&\"x\"", "Conv", 100, 2e6, 1e6},   // 2 FLOP/B, 20 GFLOP/s, 10 GB/s
+      {"gemm", "MatMul", 20000, 1e9, 1e7},      // 100 FLOP/B, 50 GFLOP/s
+      {"reshape", "Reshape", 0, 0, 0},          // nothing to plot
+      {"transpose", "Transpose", 100, 0, 1e6},  // moves data only: 10 GB/s
   };
 }
 
 TEST(Roofline, PlacesLayersWithEfficiency) {
   Ceilings c{100, 20};
-  auto p = place_on_roofline(three_layers(), c);
-  ASSERT_EQ(p.size(), 3u);
+  auto p = place_on_roofline(four_layers(), c);
+  ASSERT_EQ(p.size(), 4u);
   EXPECT_DOUBLE_EQ(p[0].intensity, 2);
   EXPECT_DOUBLE_EQ(p[0].gflops, 20);
   EXPECT_DOUBLE_EQ(p[0].gbps, 10);
@@ -66,23 +67,32 @@ TEST(Roofline, PlacesLayersWithEfficiency) {
   EXPECT_DOUBLE_EQ(p[1].attainable, 100);
   EXPECT_DOUBLE_EQ(p[1].efficiency, 0.5);
   EXPECT_FALSE(p[1].memory_bound);
-  EXPECT_NEAR(p[0].share, 100.0 / 20100.0, 1e-12);
-  EXPECT_NEAR(p[1].share, 20000.0 / 20100.0, 1e-12);
+  EXPECT_NEAR(p[0].share, 100.0 / 20200.0, 1e-12);
+  EXPECT_NEAR(p[1].share, 20000.0 / 20200.0, 1e-12);
   EXPECT_FALSE(p[2].plottable());
   EXPECT_EQ(p[2].efficiency, 0);
+  EXPECT_FALSE(p[3].plottable());
+  EXPECT_DOUBLE_EQ(p[3].gbps, 10);
+  EXPECT_DOUBLE_EQ(p[3].efficiency, 0.5);  // against the 20 GB/s ceiling
+  EXPECT_TRUE(p[3].memory_bound);
+  // Efficiency is the roofline's minimum time over the measured time.
+  EXPECT_DOUBLE_EQ(min_time_us(four_layers()[0], c), 50);     // 2e6 FLOP at 40 GFLOP/s
+  EXPECT_DOUBLE_EQ(min_time_us(four_layers()[1], c), 10000);  // 1e9 FLOP at 100 GFLOP/s
+  EXPECT_DOUBLE_EQ(min_time_us(four_layers()[3], c), 50);     // 1e6 bytes at 20 GB/s
+  EXPECT_EQ(min_time_us(four_layers()[2], c), 0);
 }
 
 TEST(Svg, OnePointPerPlottableLayerWithTitles) {
   Ceilings c{100, 20};
-  auto points = place_on_roofline(three_layers(), c);
+  auto points = place_on_roofline(four_layers(), c);
   std::string svg = roofline_svg(points, c, "model <test>");
   std::regex circle("<circle class=\"layer\" cx=\"([0-9.e+-]+)\" cy=\"([0-9.e+-]+)\"");
   std::vector<std::pair<double, double>> xy;
   for (auto it = std::sregex_iterator(svg.begin(), svg.end(), circle); it != std::sregex_iterator(); ++it) {
     xy.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
   }
-  ASSERT_EQ(xy.size(), 2u);  // the Reshape has no FLOPs: noted, not drawn
-  EXPECT_NE(svg.find("1 layer(s) without FLOPs"), std::string::npos);
+  ASSERT_EQ(xy.size(), 2u);  // the Reshape and the Transpose have no FLOPs: noted, not drawn
+  EXPECT_NE(svg.find("2 layer(s) without FLOPs"), std::string::npos);
   // Drawn largest share first: gemm, then the conv. gemm has the higher intensity (further right)
   // and the higher GFLOP/s (further up, smaller y).
   EXPECT_GT(xy[0].first, xy[1].first);
