@@ -57,28 +57,28 @@ struct BuildReport {
 /// One executed layer of an Engine, as `kiln inspect` shows it.
 struct LayerInfo {
   std::string name;
-  std::string op;                      // op type after fusion, e.g. "Conv"
-  std::vector<std::string> fused;      // ops folded into this layer, e.g. {"BatchNormalization", "Relu"}
+  std::string op;                  // op type after fusion, e.g. "Conv"
+  std::vector<std::string> fused;  // ops folded into this layer, e.g. {"BatchNormalization", "Relu"}
   std::vector<std::string> inputs, outputs;
   std::vector<Shape> input_shapes, output_shapes;
-  std::string precision;               // "float32"
-  std::string tactic;                  // "reference"
-  std::vector<int64_t> output_offsets; // arena byte offset of each output (-1: not in the arena)
-  double flops = 0, bytes = 0;         // nominal cost
+  std::string precision;                // "float32"
+  std::string tactic;                   // "reference"
+  std::vector<int64_t> output_offsets;  // arena byte offset of each output (-1: not in the arena)
+  double flops = 0, bytes = 0;          // nominal cost
 };
 
 struct MemoryInfo {
-  int64_t arena_bytes = 0;      // peak arena size after planning
-  int64_t naive_bytes = 0;      // sum of all activation sizes (no reuse)
+  int64_t arena_bytes = 0;  // peak arena size after planning
+  int64_t naive_bytes = 0;  // sum of all activation sizes (no reuse)
   int64_t weights_bytes = 0;
-  int64_t in_place = 0;         // outputs that reuse their input's bytes
-  int64_t views = 0;            // outputs that are views into another value (concat elimination)
+  int64_t in_place = 0;  // outputs that reuse their input's bytes
+  int64_t views = 0;     // outputs that are views into another value (concat elimination)
 };
 
 class Context;
 
 class Engine : public std::enable_shared_from_this<Engine> {
-public:
+ public:
   /// Loads a plan file (mapped, not copied). Refuses plans built for other CPU features or by an
   /// incompatible format version, naming what differs.
   static Expected<std::shared_ptr<const Engine>> load(const std::string& path);
@@ -100,7 +100,7 @@ public:
   ~Engine();
   const runtime::EngineData& data() const { return *data_; }
 
-private:
+ private:
   std::unique_ptr<runtime::EngineData> data_;
 };
 
@@ -108,7 +108,7 @@ private:
 using LayerTimer = std::function<void(size_t layer, double microseconds)>;
 
 class Context {
-public:
+ public:
   /// Runs one inference. Inputs are bound by name; outputs come back in the engine's order and
   /// own their bytes (they stay valid after the next run).
   Expected<std::vector<NamedTensor>> run(const std::vector<NamedTensor>& inputs);
@@ -119,14 +119,14 @@ public:
   explicit Context(std::shared_ptr<const Engine> engine);
   ~Context();
 
-private:
+ private:
   std::shared_ptr<const Engine> engine_;
   std::shared_ptr<std::byte[]> arena_;
   LayerTimer timer_;
 };
 
 class Builder {
-public:
+ public:
   /// Imports, optimizes, plans memory and returns an Engine ready to run or save.
   static Expected<std::shared_ptr<Engine>> build_onnx(const std::string& path, const BuilderConfig& config);
 };

@@ -13,7 +13,7 @@ enum class StatusCode { kOk, kInvalidArgument, kNotFound, kUnsupported, kCorrupt
 /// The result of an operation that returns nothing. A failed Status carries a message that says
 /// what went wrong, where (file, node, tensor, byte offset) and what to do about it.
 class [[nodiscard]] Status {
-public:
+ public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
@@ -28,7 +28,7 @@ public:
     return is_ok() ? *this : Status(code_, context + ": " + message_);
   }
 
-private:
+ private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
 };
@@ -43,7 +43,7 @@ inline Status internal_error(std::string m) { return {StatusCode::kInternal, std
 /// A value of type T, or the Status that explains why there is none.
 template <typename T>
 class [[nodiscard]] Expected {
-public:
+ public:
   Expected(T value) : v_(std::move(value)) {}
   Expected(Status status) : v_(std::move(status)) {}
 
@@ -62,25 +62,25 @@ public:
     return has_value() ? kOk : std::get<1>(v_);
   }
 
-private:
+ private:
   std::variant<T, Status> v_;
 };
 
 }  // namespace kiln
 
 // Internal convenience: return early on failure.
-#define KILN_RETURN_IF_ERROR(expr)                                                                 \
-  do {                                                                                             \
-    ::kiln::Status kiln_status_ = (expr);                                                          \
-    if (!kiln_status_.is_ok()) return kiln_status_;                                                \
+#define KILN_RETURN_IF_ERROR(expr)                  \
+  do {                                              \
+    ::kiln::Status kiln_status_ = (expr);           \
+    if (!kiln_status_.is_ok()) return kiln_status_; \
   } while (0)
 
 #define KILN_CONCAT_INNER_(a, b) a##b
 #define KILN_CONCAT_(a, b) KILN_CONCAT_INNER_(a, b)
-#define KILN_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                                                \
-  auto tmp = (expr);                                                                               \
-  if (!tmp.has_value()) return tmp.status();                                                       \
+#define KILN_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                \
+  if (!tmp.has_value()) return tmp.status();        \
   lhs = std::move(tmp).value()
 /// `KILN_ASSIGN_OR_RETURN(auto x, f());` binds x to f()'s value or returns its Status.
-#define KILN_ASSIGN_OR_RETURN(lhs, expr)                                                           \
+#define KILN_ASSIGN_OR_RETURN(lhs, expr) \
   KILN_ASSIGN_OR_RETURN_IMPL_(KILN_CONCAT_(kiln_expected_, __LINE__), lhs, expr)

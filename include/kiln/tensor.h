@@ -43,7 +43,7 @@ std::string shape_str(const Shape& s);  // "1x3x224x224", "scalar" for rank 0, "
 /// A dense, row-major tensor. Copies share the bytes (like a shared_ptr); use clone() to copy them.
 /// Bytes are 64-byte aligned.
 class Tensor {
-public:
+ public:
   Tensor() = default;
   /// Allocates zero-filled storage for `shape`.
   Tensor(DataType dtype, Shape shape);
@@ -58,8 +58,14 @@ public:
 
   void* raw() { return data_.get(); }
   const void* raw() const { return data_.get(); }
-  template <typename T> T* data() { return static_cast<T*>(raw()); }
-  template <typename T> const T* data() const { return static_cast<const T*>(raw()); }
+  template <typename T>
+  T* data() {
+    return static_cast<T*>(raw());
+  }
+  template <typename T>
+  const T* data() const {
+    return static_cast<const T*>(raw());
+  }
 
   /// A tensor over bytes someone else owns: `owner` keeps them alive (e.g. an arena or a mapped
   /// plan file); `data` must point inside it, 64-byte aligned where kernels need it.
@@ -89,7 +95,7 @@ public:
   bool is_sequence() const { return sequence_ != nullptr; }
   const std::vector<Tensor>& items() const { return *sequence_; }
 
-private:
+ private:
   DataType dtype_ = DataType::kUndefined;
   Shape shape_;
   std::shared_ptr<std::byte[]> data_;

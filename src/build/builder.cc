@@ -71,7 +71,8 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   }
   for (int s = 0; s < n_steps; ++s) {
     for (const ir::Value* in : nodes[s]->inputs)
-      if (in && id.count(in)) problem.buffers[id[in]].last_use = std::max(problem.buffers[id[in]].last_use, s);
+      if (in && id.count(in))
+        problem.buffers[id[in]].last_use = std::max(problem.buffers[id[in]].last_use, s);
   }
   for (const auto& [v, i] : id) {
     if (graph->is_output(v) || graph->read_by_subgraph(v)) problem.buffers[i].last_use = n_steps;
@@ -113,7 +114,8 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   }
   memory::Solution sol = memory::plan(problem);
   for (size_t i = 0; i < by_id.size(); ++i) {
-    data->placement[by_id[i]] = {sol.offsets[i], problem.buffers[i].bytes, static_cast<bool>(sol.in_place[i])};
+    data->placement[by_id[i]] = {sol.offsets[i], problem.buffers[i].bytes,
+                                 static_cast<bool>(sol.in_place[i])};
   }
   data->arena_bytes = sol.arena_bytes;
   data->memory.arena_bytes = sol.arena_bytes;
@@ -138,7 +140,8 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
       bool concat_done = concat_views.count(s) != 0;
       if (concat_done) {
         for (const memory::View& v : concat_views[s])
-          concat_done = concat_done && sol.view[v.value] && sol.offsets[v.value] == sol.offsets[v.target] + v.offset;
+          concat_done =
+              concat_done && sol.view[v.value] && sol.offsets[v.value] == sol.offsets[v.target] + v.offset;
       }
       if (view_done || concat_done) step.tactic = "view";
     }
@@ -148,10 +151,11 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   for (const ir::Value* v : graph->outputs) data->outputs.push_back({v->name, v->dtype, v->shape});
   data->target = runtime::detect_target(config.threads);
   data->graph = std::move(graph);
-  data->report.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  data->report.build_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   log("memory: arena " + std::to_string(data->memory.arena_bytes) + " bytes (naive sum " +
-      std::to_string(data->memory.naive_bytes) + "), " + std::to_string(data->memory.in_place) + " in place, " +
-      std::to_string(data->memory.views) + " views");
+      std::to_string(data->memory.naive_bytes) + "), " + std::to_string(data->memory.in_place) +
+      " in place, " + std::to_string(data->memory.views) + " views");
   return std::make_shared<Engine>(std::move(data));
 }
 

@@ -52,11 +52,11 @@ struct Attribute {
 const char* attribute_kind_name(Attribute::Kind k);
 
 class Node {
-public:
-  std::string name;     // unique within its graph (the importer invents one when ONNX has none)
-  std::string op_type;  // ONNX op type, e.g. "Conv"
-  std::string domain;   // "" for the default ONNX domain
-  int opset = 0;        // opset version of `domain` the model was written for
+ public:
+  std::string name;             // unique within its graph (the importer invents one when ONNX has none)
+  std::string op_type;          // ONNX op type, e.g. "Conv"
+  std::string domain;           // "" for the default ONNX domain
+  int opset = 0;                // opset version of `domain` the model was written for
   std::vector<Value*> inputs;   // nullptr where an optional input is absent
   std::vector<Value*> outputs;  // nullptr where an optional output is not requested
   std::map<std::string, Attribute> attrs;
@@ -79,14 +79,14 @@ public:
 };
 
 class Graph {
-public:
+ public:
   Graph() = default;
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
   std::string name;
-  std::vector<Value*> inputs;   // graph inputs (initializers are not listed here)
-  std::vector<Value*> outputs;  // graph outputs
+  std::vector<Value*> inputs;         // graph inputs (initializers are not listed here)
+  std::vector<Value*> outputs;        // graph outputs
   std::map<std::string, int> opsets;  // domain -> version ("" is the ONNX domain)
   const Graph* parent = nullptr;      // enclosing graph of a subgraph
 
@@ -143,7 +143,7 @@ public:
   /// Inserts `node` right before `before` in the schedule (at the end when null).
   Node* insert_node(std::unique_ptr<Node> node, const Node* before);
 
-private:
+ private:
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<std::unique_ptr<Value>> values_;
   std::map<std::string, Value*> by_name_;

@@ -39,11 +39,11 @@ struct Problem {
 };
 
 struct Solution {
-  std::vector<int64_t> offsets;      // per buffer
-  std::vector<bool> in_place;        // per buffer: took its input's bytes
-  std::vector<bool> view;            // per buffer: placed inside another buffer by a View
-  int64_t arena_bytes = 0;           // peak
-  int64_t naive_bytes = 0;           // sum of aligned sizes, no reuse
+  std::vector<int64_t> offsets;  // per buffer
+  std::vector<bool> in_place;    // per buffer: took its input's bytes
+  std::vector<bool> view;        // per buffer: placed inside another buffer by a View
+  int64_t arena_bytes = 0;       // peak
+  int64_t naive_bytes = 0;       // sum of aligned sizes, no reuse
 };
 
 /// Greedy by size with best fit: roots (buffers not placed inside another) are placed largest first

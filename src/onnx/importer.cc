@@ -18,7 +18,7 @@ struct Unsupported {
 };
 
 class GraphImporter {
-public:
+ public:
   GraphImporter(std::string base_dir, std::map<std::string, int> opsets, Unsupported& unsupported)
       : base_dir_(std::move(base_dir)), opsets_(std::move(opsets)), unsupported_(unsupported) {}
 
@@ -29,7 +29,8 @@ public:
     g->parent = parent;
     for (const auto& init : gp.initializer()) {
       if (init.name().empty()) return corrupt("graph '" + gp.name() + "': an initializer has no name");
-      KILN_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, base_dir_, "initializer '" + init.name() + "'"));
+      KILN_ASSIGN_OR_RETURN(Tensor t,
+                            tensor_from_proto(init, base_dir_, "initializer '" + init.name() + "'"));
       ir::Value* v = g->get_or_create_value(init.name());
       v->dtype = t.dtype();
       v->shape = t.shape();
@@ -58,7 +59,8 @@ public:
       node->domain = np.domain() == "ai.onnx" ? "" : np.domain();
       auto os = opsets_.find(node->domain);
       node->opset = os == opsets_.end() ? 0 : os->second;
-      for (const auto& in : np.input()) node->inputs.push_back(in.empty() ? nullptr : g->get_or_create_value(in));
+      for (const auto& in : np.input())
+        node->inputs.push_back(in.empty() ? nullptr : g->get_or_create_value(in));
       for (const auto& out : np.output()) {
         if (out.empty()) {
           node->outputs.push_back(nullptr);
@@ -99,7 +101,7 @@ public:
     return g;
   }
 
-private:
+ private:
   static std::string type_kind(const onnx::TypeProto& t) {
     if (t.has_sequence_type()) return "a sequence";
     if (t.has_optional_type()) return "an optional";
@@ -139,16 +141,26 @@ private:
     return Status::ok();
   }
 
-  Expected<ir::Attribute> convert_attribute(const onnx::AttributeProto& ap, const ir::Node& node, const ir::Graph* g) {
+  Expected<ir::Attribute> convert_attribute(const onnx::AttributeProto& ap, const ir::Node& node,
+                                            const ir::Graph* g) {
     ir::Attribute a;
     std::string what = node.describe() + " attribute '" + ap.name() + "'";
     if (!ap.ref_attr_name().empty()) {
       return unsupported(what + " refers to a function attribute; functions are not supported");
     }
     switch (ap.type()) {
-      case onnx::AttributeProto_AttributeType_FLOAT: a.kind = ir::Attribute::Kind::kFloat; a.f = ap.f(); break;
-      case onnx::AttributeProto_AttributeType_INT: a.kind = ir::Attribute::Kind::kInt; a.i = ap.i(); break;
-      case onnx::AttributeProto_AttributeType_STRING: a.kind = ir::Attribute::Kind::kString; a.s = ap.s(); break;
+      case onnx::AttributeProto_AttributeType_FLOAT:
+        a.kind = ir::Attribute::Kind::kFloat;
+        a.f = ap.f();
+        break;
+      case onnx::AttributeProto_AttributeType_INT:
+        a.kind = ir::Attribute::Kind::kInt;
+        a.i = ap.i();
+        break;
+      case onnx::AttributeProto_AttributeType_STRING:
+        a.kind = ir::Attribute::Kind::kString;
+        a.s = ap.s();
+        break;
       case onnx::AttributeProto_AttributeType_TENSOR: {
         a.kind = ir::Attribute::Kind::kTensor;
         KILN_ASSIGN_OR_RETURN(a.t, tensor_from_proto(ap.t(), base_dir_, what));
@@ -194,12 +206,23 @@ private:
       case onnx::AttributeProto_AttributeType_UNDEFINED:
       default:
         // IR 1 models omit the type; infer it from which field is set.
-        if (ap.has_f()) { a.kind = ir::Attribute::Kind::kFloat; a.f = ap.f(); }
-        else if (ap.has_i()) { a.kind = ir::Attribute::Kind::kInt; a.i = ap.i(); }
-        else if (ap.has_s()) { a.kind = ir::Attribute::Kind::kString; a.s = ap.s(); }
-        else if (ap.ints_size()) { a.kind = ir::Attribute::Kind::kInts; a.ints.assign(ap.ints().begin(), ap.ints().end()); }
-        else if (ap.floats_size()) { a.kind = ir::Attribute::Kind::kFloats; a.floats.assign(ap.floats().begin(), ap.floats().end()); }
-        else return corrupt(what + " has no type and no value");
+        if (ap.has_f()) {
+          a.kind = ir::Attribute::Kind::kFloat;
+          a.f = ap.f();
+        } else if (ap.has_i()) {
+          a.kind = ir::Attribute::Kind::kInt;
+          a.i = ap.i();
+        } else if (ap.has_s()) {
+          a.kind = ir::Attribute::Kind::kString;
+          a.s = ap.s();
+        } else if (ap.ints_size()) {
+          a.kind = ir::Attribute::Kind::kInts;
+          a.ints.assign(ap.ints().begin(), ap.ints().end());
+        } else if (ap.floats_size()) {
+          a.kind = ir::Attribute::Kind::kFloats;
+          a.floats.assign(ap.floats().begin(), ap.floats().end());
+        } else
+          return corrupt(what + " has no type and no value");
         break;
     }
     return a;
@@ -227,11 +250,13 @@ Status apply_shape_overrides(ir::Graph& g, const ImportOptions& options) {
     }
     for (size_t i = 0; i < shape.size(); ++i) {
       if (shape[i] <= 0) {
-        return invalid_argument("--shapes " + name + ": dimension " + std::to_string(i) + " must be positive");
+        return invalid_argument("--shapes " + name + ": dimension " + std::to_string(i) +
+                                " must be positive");
       }
       if (v->rank_known && v->shape[i] >= 0 && v->shape[i] != shape[i]) {
-        return invalid_argument("--shapes " + name + ":" + shape_str(shape) + " conflicts with the model's fixed shape " +
-                                shape_str(v->shape) + " at dimension " + std::to_string(i));
+        return invalid_argument("--shapes " + name + ":" + shape_str(shape) +
+                                " conflicts with the model's fixed shape " + shape_str(v->shape) +
+                                " at dimension " + std::to_string(i));
       }
     }
     v->shape = shape;
@@ -247,8 +272,9 @@ Expected<std::unique_ptr<ir::Graph>> import_bytes(const std::string& bytes, cons
   onnx::ModelProto model;
   if (bytes.empty()) return corrupt(what + ": the file is empty; expected an ONNX model");
   if (!model.ParseFromString(bytes)) {
-    return corrupt(what + ": not a valid ONNX model (protobuf parsing failed; the file is truncated, corrupted or "
-                          "not ONNX)");
+    return corrupt(what +
+                   ": not a valid ONNX model (protobuf parsing failed; the file is truncated, corrupted or "
+                   "not ONNX)");
   }
   if (!model.has_graph() || model.ir_version() <= 0) {
     return corrupt(what + ": not an ONNX model (no graph or no ir_version in the protobuf)");
@@ -279,7 +305,8 @@ Expected<std::unique_ptr<ir::Graph>> import_bytes(const std::string& bytes, cons
 Expected<std::unique_ptr<ir::Graph>> import_file(const std::string& path, const ImportOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return io_error("'" + path + "': no such file");
-  if (std::filesystem::is_directory(path, ec)) return io_error("'" + path + "' is a directory, not an ONNX file");
+  if (std::filesystem::is_directory(path, ec))
+    return io_error("'" + path + "' is a directory, not an ONNX file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return io_error("'" + path + "': cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -20,7 +20,8 @@ Tensor slice_along(const Tensor& t, int64_t axis, int64_t index) {
   return out;
 }
 
-Tensor stack_along(const std::vector<Tensor>& parts, int64_t axis, bool reverse, DataType dtype, const Shape& elem_shape) {
+Tensor stack_along(const std::vector<Tensor>& parts, int64_t axis, bool reverse, DataType dtype,
+                   const Shape& elem_shape) {
   Shape elem = parts.empty() ? elem_shape : parts[0].shape();
   DataType dt = parts.empty() ? dtype : parts[0].dtype();
   Shape out_shape = elem;
@@ -35,7 +36,8 @@ Tensor stack_along(const std::vector<Tensor>& parts, int64_t axis, bool reverse,
   for (int64_t k = 0; k < n; ++k) {
     const Tensor& p = parts[reverse ? n - 1 - k : k];
     const auto* src = static_cast<const std::byte*>(p.raw());
-    for (int64_t o = 0; o < outer; ++o) std::memcpy(dst + ((o * n + k) * inner) * es, src + o * inner * es, inner * es);
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(dst + ((o * n + k) * inner) * es, src + o * inner * es, inner * es);
   }
   return out;
 }

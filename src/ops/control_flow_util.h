@@ -13,7 +13,8 @@ Tensor slice_along(const Tensor& t, int64_t axis, int64_t index);
 
 /// Stacks equally shaped tensors along a new axis `axis` (0 <= axis <= rank). With `reverse`,
 /// the last tensor comes first. `dtype`/`elem_shape` describe the result when `parts` is empty.
-Tensor stack_along(const std::vector<Tensor>& parts, int64_t axis, bool reverse, DataType dtype, const Shape& elem_shape);
+Tensor stack_along(const std::vector<Tensor>& parts, int64_t axis, bool reverse, DataType dtype,
+                   const Shape& elem_shape);
 
 /// Types of a subgraph's outputs as declared by the model (dtype known, shape usually not).
 void infer_from_subgraph_outputs(InferContext& ctx, const ir::Graph* body, size_t first_body_output,

@@ -6,14 +6,16 @@ namespace {
 
 Status infer(InferContext& ctx) {
   const ir::Graph* then_g = ctx.node.attr_graph("then_branch");
-  if (!then_g || !ctx.node.attr_graph("else_branch")) return ctx.error("needs then_branch and else_branch graphs");
+  if (!then_g || !ctx.node.attr_graph("else_branch"))
+    return ctx.error("needs then_branch and else_branch graphs");
   infer_from_subgraph_outputs(ctx, then_g, 0, 0, ctx.num_outputs(), false);
   return Status::ok();
 }
 
 Status run(RunContext& ctx) {
   const Tensor& cond = ctx.input(0);
-  if (cond.numel() != 1) return ctx.error("cond must hold exactly one element, got shape " + shape_str(cond.shape()));
+  if (cond.numel() != 1)
+    return ctx.error("cond must hold exactly one element, got shape " + shape_str(cond.shape()));
   const ir::Graph* branch = ctx.node.attr_graph(cond.as_double(0) != 0 ? "then_branch" : "else_branch");
   if (!branch) return ctx.error("missing branch graph");
   KILN_ASSIGN_OR_RETURN(std::vector<Tensor> outs, ctx.subgraphs()->run(*branch, {}));

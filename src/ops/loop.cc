@@ -18,10 +18,12 @@ Status run(RunContext& ctx) {
   if (!body) return ctx.error("needs a body graph");
   const size_t n_carried = ctx.num_inputs() >= 2 ? ctx.num_inputs() - 2 : 0;
   if (body->inputs.size() != n_carried + 2) {
-    return ctx.error("body takes " + std::to_string(body->inputs.size()) + " inputs; expected iteration, condition and " +
-                     std::to_string(n_carried) + " loop-carried values");
+    return ctx.error("body takes " + std::to_string(body->inputs.size()) +
+                     " inputs; expected iteration, condition and " + std::to_string(n_carried) +
+                     " loop-carried values");
   }
-  if (body->outputs.size() < n_carried + 1) return ctx.error("body returns fewer outputs than loop-carried values");
+  if (body->outputs.size() < n_carried + 1)
+    return ctx.error("body returns fewer outputs than loop-carried values");
   const size_t n_scan = body->outputs.size() - 1 - n_carried;
   int64_t max_trips = ctx.has_input(0) ? ctx.input(0).as_int64(0) : INT64_MAX;
   bool cond = ctx.has_input(1) ? ctx.input(1).as_double(0) != 0 : true;

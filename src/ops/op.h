@@ -27,7 +27,7 @@ struct TensorType {
 };
 
 class InferContext {
-public:
+ public:
   InferContext(const ir::Node& node, std::vector<TensorType> inputs, std::vector<const Tensor*> values)
       : node(node), outputs(node.outputs.size()), inputs_(std::move(inputs)), values_(std::move(values)) {}
 
@@ -58,21 +58,21 @@ public:
   /// An error that names this node.
   Status error(const std::string& what) const { return invalid_argument(node.describe() + ": " + what); }
 
-private:
+ private:
   std::vector<TensorType> inputs_;
   std::vector<const Tensor*> values_;
 };
 
 /// Runs a subgraph (If/Loop/Scan body) in the scope of the node that owns it.
 class SubgraphRunner {
-public:
+ public:
   virtual ~SubgraphRunner() = default;
   /// Binds `inputs` to `body.inputs` in order and returns `body.outputs` in order.
   virtual Expected<std::vector<Tensor>> run(const ir::Graph& body, const std::vector<Tensor>& inputs) = 0;
 };
 
 class RunContext {
-public:
+ public:
   RunContext(const ir::Node& node, std::vector<const Tensor*> inputs, SubgraphRunner* subgraphs)
       : node(node), inputs_(std::move(inputs)), outputs_(node.outputs.size()), subgraphs_(subgraphs) {}
 
@@ -87,7 +87,8 @@ public:
   /// Allocates output `i` (zero-filled) and returns it for the kernel to fill. When the executor
   /// placed that output in its arena (provide_output) and the type matches, the arena bytes are used.
   Tensor& allocate_output(size_t i, DataType dtype, Shape shape) {
-    if (i < provided_.size() && !provided_[i].empty() && provided_[i].dtype() == dtype && provided_[i].shape() == shape) {
+    if (i < provided_.size() && !provided_[i].empty() && provided_[i].dtype() == dtype &&
+        provided_[i].shape() == shape) {
       outputs_[i] = provided_[i];
       if (!provided_in_place_[i]) std::memset(outputs_[i].raw(), 0, outputs_[i].nbytes());
     } else {
@@ -113,7 +114,7 @@ public:
   SubgraphRunner* subgraphs() const { return subgraphs_; }
   Status error(const std::string& what) const { return invalid_argument(node.describe() + ": " + what); }
 
-private:
+ private:
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor> outputs_;
   std::vector<Tensor> provided_;
@@ -128,7 +129,8 @@ struct Cost {
 
 using InferFn = Status (*)(InferContext&);
 using ReferenceFn = Status (*)(RunContext&);
-using CostFn = Cost (*)(const ir::Node&, std::span<const TensorType> inputs, std::span<const TensorType> outputs);
+using CostFn = Cost (*)(const ir::Node&, std::span<const TensorType> inputs,
+                        std::span<const TensorType> outputs);
 
 /// How an op's output 0 may share bytes with its input 0; the memory planner uses it.
 enum class Memory : uint8_t {
@@ -161,6 +163,6 @@ Cost op_cost(const ir::Node& node, std::span<const TensorType> inputs, std::span
 #define KILN_OP_CONCAT_INNER_(a, b) a##b
 #define KILN_OP_CONCAT_(a, b) KILN_OP_CONCAT_INNER_(a, b)
 /// In an op's .cc file: `KILN_REGISTER_OP({.op_type = "Relu", .infer = infer, .reference = run});`
-#define KILN_REGISTER_OP(...)                                                                      \
-  [[maybe_unused]] static const bool KILN_OP_CONCAT_(kiln_op_registered_, __LINE__) =              \
+#define KILN_REGISTER_OP(...)                                                         \
+  [[maybe_unused]] static const bool KILN_OP_CONCAT_(kiln_op_registered_, __LINE__) = \
       ::kiln::ops::register_op(::kiln::ops::OpDef __VA_ARGS__)

@@ -19,7 +19,8 @@ Status run(RunContext& ctx) {
   if (!body) return ctx.error("needs a body graph");
   if (ctx.node.opset < 9) return ctx.error("Scan before opset 9 (with a batch axis) is not supported");
   const int64_t m = ctx.node.attr_int("num_scan_inputs", -1);
-  if (m < 0 || static_cast<size_t>(m) > ctx.num_inputs()) return ctx.error("num_scan_inputs is missing or too large");
+  if (m < 0 || static_cast<size_t>(m) > ctx.num_inputs())
+    return ctx.error("num_scan_inputs is missing or too large");
   const size_t n_state = ctx.num_inputs() - static_cast<size_t>(m);
   if (body->outputs.size() < n_state) return ctx.error("body returns fewer outputs than state values");
   const size_t n_scan_out = body->outputs.size() - n_state;

@@ -17,8 +17,8 @@ Expected<int64_t> position(const RunContext& ctx, size_t input, int64_t size, bo
   int64_t p = ctx.input(input).as_int64(0);
   int64_t q = p < 0 ? p + size : p;
   if (q < 0 || q > size || (!size_inclusive && q == size)) {
-    return ctx.error("position " + std::to_string(p) + " is out of range for a sequence of " + std::to_string(size) +
-                     " tensors");
+    return ctx.error("position " + std::to_string(p) + " is out of range for a sequence of " +
+                     std::to_string(size) + " tensors");
   }
   return q;
 }
@@ -47,7 +47,8 @@ Status run_empty(RunContext& ctx) {
 Status run_construct(RunContext& ctx) {
   std::vector<Tensor> items;
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
-    if (ctx.input(i).dtype() != ctx.input(0).dtype()) return ctx.error("all inputs must have one element type");
+    if (ctx.input(i).dtype() != ctx.input(0).dtype())
+      return ctx.error("all inputs must have one element type");
     items.push_back(ctx.input(i));
   }
   ctx.set_output(0, Tensor::sequence(ctx.input(0).dtype(), std::move(items)));
@@ -94,7 +95,8 @@ Status infer_length(InferContext& ctx) {
 }
 Status run_length(RunContext& ctx) {
   KILN_RETURN_IF_ERROR(need_sequence(ctx, 0));
-  ctx.allocate_output(0, DataType::kInt64, {}).data<int64_t>()[0] = static_cast<int64_t>(ctx.input(0).items().size());
+  ctx.allocate_output(0, DataType::kInt64, {}).data<int64_t>()[0] =
+      static_cast<int64_t>(ctx.input(0).items().size());
   return Status::ok();
 }
 
@@ -137,7 +139,8 @@ Status run_split(RunContext& ctx) {
       total += s;
     }
     if (total != len) {
-      return ctx.error("split sizes sum to " + std::to_string(total) + ", the axis has " + std::to_string(len));
+      return ctx.error("split sizes sum to " + std::to_string(total) + ", the axis has " +
+                       std::to_string(len));
     }
   }
   std::vector<Tensor> items;
@@ -178,7 +181,8 @@ Status run_concat(RunContext& ctx) {
   for (const Tensor& t : items) {
     if (t.rank() != items[0].rank()) return ctx.error("tensors of different ranks cannot be concatenated");
     for (int64_t d = 0; d < t.rank(); ++d)
-      if (d != axis && t.dim(d) != items[0].dim(d)) return ctx.error("tensors differ outside the concat axis");
+      if (d != axis && t.dim(d) != items[0].dim(d))
+        return ctx.error("tensors differ outside the concat axis");
     out_shape[axis] += t.dim(axis);
   }
   Tensor& out = ctx.allocate_output(0, items[0].dtype(), out_shape);
@@ -200,7 +204,9 @@ Status run_concat(RunContext& ctx) {
 }  // namespace
 
 KILN_REGISTER_OP({.op_type = "SequenceEmpty", .infer = infer_empty, .reference = run_empty});
-KILN_REGISTER_OP({.op_type = "SequenceConstruct", .infer = infer_sequence_of_input0, .reference = run_construct});
+KILN_REGISTER_OP({.op_type = "SequenceConstruct",
+                  .infer = infer_sequence_of_input0,
+                  .reference = run_construct});
 KILN_REGISTER_OP({.op_type = "SequenceInsert", .infer = infer_sequence_of_input0, .reference = run_insert});
 KILN_REGISTER_OP({.op_type = "SequenceErase", .infer = infer_sequence_of_input0, .reference = run_erase});
 KILN_REGISTER_OP({.op_type = "SequenceAt", .infer = infer_at, .reference = run_at});

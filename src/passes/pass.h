@@ -20,7 +20,7 @@ struct PassResult {
 };
 
 class Pass {
-public:
+ public:
   virtual ~Pass() = default;
   virtual const char* name() const = 0;
   virtual Expected<PassResult> run(ir::Graph& g) = 0;
@@ -32,13 +32,14 @@ bool register_pass(int order, std::function<std::unique_ptr<Pass>()> factory);
 /// Runs every registered pass in order (the whole pipeline twice, so later fusions expose earlier
 /// patterns), verifying the graph and re-inferring shapes after each pass. One PassCount per pass
 /// (the two rounds summed); `log` gets one line per pass.
-Expected<std::vector<PassCount>> run_pipeline(ir::Graph& g, const std::function<void(const std::string&)>& log);
+Expected<std::vector<PassCount>> run_pipeline(ir::Graph& g,
+                                              const std::function<void(const std::string&)>& log);
 
 }  // namespace kiln::passes
 
 #define KILN_PASS_CONCAT_INNER_(a, b) a##b
 #define KILN_PASS_CONCAT_(a, b) KILN_PASS_CONCAT_INNER_(a, b)
 /// In a pass's .cc file: `KILN_REGISTER_PASS(300, FuseConvBn);`
-#define KILN_REGISTER_PASS(order, PassClass)                                                       \
-  [[maybe_unused]] static const bool KILN_PASS_CONCAT_(kiln_pass_registered_, __LINE__) =          \
+#define KILN_REGISTER_PASS(order, PassClass)                                              \
+  [[maybe_unused]] static const bool KILN_PASS_CONCAT_(kiln_pass_registered_, __LINE__) = \
       ::kiln::passes::register_pass(order, [] { return std::make_unique<PassClass>(); })

@@ -17,7 +17,8 @@ bool register_pass(int order, std::function<std::unique_ptr<Pass>()> factory) {
   return true;
 }
 
-Expected<std::vector<PassCount>> run_pipeline(ir::Graph& g, const std::function<void(const std::string&)>& log) {
+Expected<std::vector<PassCount>> run_pipeline(ir::Graph& g,
+                                              const std::function<void(const std::string&)>& log) {
   std::vector<std::unique_ptr<Pass>> pipeline;
   for (auto& [order, make] : registry()) pipeline.push_back(make());
   std::vector<PassCount> counts(pipeline.size());

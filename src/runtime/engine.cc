@@ -68,7 +68,8 @@ Status Engine::save(const std::string& path) const {
     if (!out) return io_error("'" + path + "': write failed (disk full?)");
   }
   // Rename so a crash mid-write never leaves a half plan under the final name.
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return io_error("'" + path + "': cannot rename from " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return io_error("'" + path + "': cannot rename from " + tmp);
   return Status::ok();
 }
 
@@ -87,8 +88,9 @@ Expected<std::shared_ptr<const Engine>> from_bytes(std::shared_ptr<std::byte[]> 
 
 Expected<std::shared_ptr<const Engine>> Engine::deserialize(const std::string& bytes) {
   auto n = bytes.size();
-  std::shared_ptr<std::byte[]> copy(static_cast<std::byte*>(::operator new[](n ? n : 1, std::align_val_t(64))),
-                                    [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
+  std::shared_ptr<std::byte[]> copy(
+      static_cast<std::byte*>(::operator new[](n ? n : 1, std::align_val_t(64))),
+      [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
   std::memcpy(copy.get(), bytes.data(), n);
   return from_bytes(std::move(copy), n, "plan");
 }
@@ -109,7 +111,8 @@ Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) return io_error("'" + path + "': cannot map (" + std::strerror(errno) + ")");
-  std::shared_ptr<std::byte[]> mapping(static_cast<std::byte*>(p), [size](std::byte* q) { ::munmap(q, size); });
+  std::shared_ptr<std::byte[]> mapping(static_cast<std::byte*>(p),
+                                       [size](std::byte* q) { ::munmap(q, size); });
   return from_bytes(std::move(mapping), size, "'" + path + "'");
 }
 
@@ -129,14 +132,15 @@ namespace {
 /// Runs subgraphs (If/Loop/Scan bodies) with the reference interpreter; enclosing values are
 /// found by name among the engine's current values.
 class EngineSubgraphRunner : public ops::SubgraphRunner {
-public:
-  explicit EngineSubgraphRunner(std::function<const Tensor*(const std::string&)> lookup) : lookup_(std::move(lookup)) {}
+ public:
+  explicit EngineSubgraphRunner(std::function<const Tensor*(const std::string&)> lookup)
+      : lookup_(std::move(lookup)) {}
   Expected<std::vector<Tensor>> run(const ir::Graph& body, const std::vector<Tensor>& inputs) override {
     runtime::Interpreter interp;
     return interp.run_with_outer(body, inputs, lookup_);
   }
 
-private:
+ private:
   std::function<const Tensor*(const std::string&)> lookup_;
 };
 
@@ -157,8 +161,9 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
     }
     if (!seen.insert(nt.name).second) return invalid_argument("input '" + nt.name + "' is given twice");
     if (nt.tensor.dtype() != v->dtype || nt.tensor.shape() != v->shape) {
-      return invalid_argument("input '" + nt.name + "' must be " + dtype_name(v->dtype) + "[" + shape_str(v->shape) +
-                              "], got " + dtype_name(nt.tensor.dtype()) + "[" + shape_str(nt.tensor.shape()) +
+      return invalid_argument("input '" + nt.name + "' must be " + dtype_name(v->dtype) + "[" +
+                              shape_str(v->shape) + "], got " + dtype_name(nt.tensor.dtype()) + "[" +
+                              shape_str(nt.tensor.shape()) +
                               "] (the plan was built for these shapes; rebuild with other --shapes)");
     }
     values[v] = nt.tensor;
@@ -222,8 +227,9 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
         Tensor place = arena_view(out);
         if (!place.empty() && produced.raw() != place.raw()) {
           if (produced.dtype() != place.dtype() || produced.shape() != place.shape()) {
-            return internal_error(node.describe() + ": output '" + out->name + "' is " + shape_str(produced.shape()) +
-                                  ", the plan expects " + shape_str(place.shape()));
+            return internal_error(node.describe() + ": output '" + out->name + "' is " +
+                                  shape_str(produced.shape()) + ", the plan expects " +
+                                  shape_str(place.shape()));
           }
           std::memmove(place.raw(), produced.raw(), produced.nbytes());
           values[out] = place;
@@ -234,14 +240,16 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
         } else if (produced.is_sequence()) {
           // Sequence items may view arena bytes of their inputs: own them.
           std::vector<Tensor> items;
-          for (const Tensor& item : produced.items()) items.push_back(aliases_arena(item) ? item.clone() : item);
+          for (const Tensor& item : produced.items())
+            items.push_back(aliases_arena(item) ? item.clone() : item);
           values[out] = Tensor::sequence(produced.dtype(), std::move(items));
         } else {
           values[out] = std::move(produced);
         }
       }
     }
-    if (timer_) timer_(si, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    if (timer_)
+      timer_(si, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
   std::vector<NamedTensor> outs;
   for (const ir::Value* v : g.outputs) {

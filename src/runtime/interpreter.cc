@@ -23,25 +23,25 @@ struct Interpreter::Scope {
 
 /// Gives a node's kernel the ability to run its subgraphs inside the current scope.
 class Interpreter::Runner : public ops::SubgraphRunner {
-public:
+ public:
   Runner(const Interpreter& interp, const Scope& scope) : interp_(interp), scope_(scope) {}
   Expected<std::vector<Tensor>> run(const ir::Graph& body, const std::vector<Tensor>& inputs) override {
     return interp_.run_in_scope(body, inputs, &scope_);
   }
 
-private:
+ private:
   const Interpreter& interp_;
   const Scope& scope_;
 };
 
 namespace {
 
-Status check_against_infer(const ir::Node& node, const ops::OpDef& def, const std::vector<const Tensor*>& inputs,
-                           const std::vector<Tensor>& outputs) {
+Status check_against_infer(const ir::Node& node, const ops::OpDef& def,
+                           const std::vector<const Tensor*>& inputs, const std::vector<Tensor>& outputs) {
   std::vector<ops::TensorType> types;
   for (const Tensor* t : inputs)
-    types.push_back(t ? ops::TensorType{t->dtype(), t->is_sequence() ? Shape{} : t->shape(), !t->is_sequence(),
-                                        t->is_sequence()}
+    types.push_back(t ? ops::TensorType{t->dtype(), t->is_sequence() ? Shape{} : t->shape(),
+                                        !t->is_sequence(), t->is_sequence()}
                       : ops::TensorType{});
   ops::InferContext ctx(node, std::move(types), inputs);
   Status st = def.infer(ctx);
@@ -55,12 +55,13 @@ Status check_against_infer(const ir::Node& node, const ops::OpDef& def, const st
                             dtype_name(want.dtype) + ", the kernel produced " + dtype_name(got.dtype()));
     }
     if (want.is_sequence != got.is_sequence()) {
-      return internal_error(node.describe() + ": infer and kernel disagree on whether output " + std::to_string(i) +
-                            " is a sequence");
+      return internal_error(node.describe() + ": infer and kernel disagree on whether output " +
+                            std::to_string(i) + " is a sequence");
     }
     if (!want.rank_known) continue;
     bool same = want.shape.size() == got.shape().size();
-    for (size_t d = 0; same && d < want.shape.size(); ++d) same = want.shape[d] < 0 || want.shape[d] == got.shape()[d];
+    for (size_t d = 0; same && d < want.shape.size(); ++d)
+      same = want.shape[d] < 0 || want.shape[d] == got.shape()[d];
     if (!same) {
       return internal_error(node.describe() + ": infer says output " + std::to_string(i) + " has shape " +
                             shape_str(want.shape) + ", the kernel produced " + shape_str(got.shape()));
@@ -88,8 +89,9 @@ Expected<std::vector<Tensor>> Interpreter::run(const ir::Graph& g, const std::ve
   return run_in_scope(g, inputs, nullptr);
 }
 
-Expected<std::vector<Tensor>> Interpreter::run_with_outer(const ir::Graph& g, const std::vector<Tensor>& inputs,
-                                                          std::function<const Tensor*(const std::string&)> outer) const {
+Expected<std::vector<Tensor>> Interpreter::run_with_outer(
+    const ir::Graph& g, const std::vector<Tensor>& inputs,
+    std::function<const Tensor*(const std::string&)> outer) const {
   Scope root;
   root.outer = std::move(outer);
   return run_in_scope(g, inputs, &root);
@@ -98,8 +100,8 @@ Expected<std::vector<Tensor>> Interpreter::run_with_outer(const ir::Graph& g, co
 Expected<std::vector<Tensor>> Interpreter::run_in_scope(const ir::Graph& g, const std::vector<Tensor>& inputs,
                                                         const Scope* parent) const {
   if (inputs.size() > g.inputs.size()) {
-    return invalid_argument("graph '" + g.name + "' takes " + std::to_string(g.inputs.size()) + " inputs, got " +
-                            std::to_string(inputs.size()));
+    return invalid_argument("graph '" + g.name + "' takes " + std::to_string(g.inputs.size()) +
+                            " inputs, got " + std::to_string(inputs.size()));
   }
   Scope scope;
   scope.parent = parent;
@@ -150,8 +152,8 @@ Expected<std::vector<Tensor>> Interpreter::run_in_scope(const ir::Graph& g, cons
       const ir::Value* out = node.outputs[i];
       if (!out) continue;
       if (ctx.output(i).empty()) {
-        return internal_error(node.describe() + ": the kernel did not produce output " + std::to_string(i) + " '" +
-                              out->name + "'");
+        return internal_error(node.describe() + ": the kernel did not produce output " + std::to_string(i) +
+                              " '" + out->name + "'");
       }
       scope.values[out->name] = std::move(ctx.output(i));
     }
