@@ -41,11 +41,11 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 Expected<BenchResult> time_streams(const Engine& engine, const std::vector<NamedTensor>& inputs,
-                                   const InferenceOptions& o) {
+                                   const InferenceOptions& o, int run_threads) {
   const int k = o.streams;
   std::vector<std::unique_ptr<Context>> contexts;
   for (int s = 0; s < k; ++s) {
-    KILN_ASSIGN_OR_RETURN(auto ctx, engine.create_context());
+    KILN_ASSIGN_OR_RETURN(auto ctx, engine.create_context(run_threads));
     contexts.push_back(std::move(ctx));
   }
   std::vector<std::vector<RunRecord>> records(static_cast<size_t>(k));
@@ -132,7 +132,7 @@ int run_bench(const BenchCommand& o) {
     std::cout << "input   " << in.name << "  " << dtype_name(in.tensor.dtype()) << "["
               << shape_str(in.tensor.shape()) << "]  random, seed " << o.infer.seed << "\n";
   }
-  auto result = time_streams(engine, *inputs, o.infer);
+  auto result = time_streams(engine, *inputs, o.infer, o.build.run_threads());
   if (!result) {
     std::cerr << "kiln bench: " << result.status().message() << "\n";
     return 1;

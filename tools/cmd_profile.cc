@@ -40,8 +40,8 @@ struct LayerTimes {
 };
 
 Expected<LayerTimes> time_layers(const Engine& engine, const std::vector<LayerInfo>& layers,
-                                 const std::vector<NamedTensor>& inputs, const InferenceOptions& o) {
-  KILN_ASSIGN_OR_RETURN(auto ctx, engine.create_context());
+                                 const std::vector<NamedTensor>& inputs, const InferenceOptions& o, int threads) {
+  KILN_ASSIGN_OR_RETURN(auto ctx, engine.create_context(threads));
   for (int w = 0; w < o.warmup; ++w) KILN_RETURN_IF_ERROR(ctx->run(inputs).status());
   LayerTimes t;
   t.us.resize(layers.size());
@@ -196,7 +196,7 @@ int run_profile(const ProfileCommand& o) {
             << (o.ceilings.gflops && o.ceilings.gbps ? "" : ", measured") << "\n";
 
   std::vector<LayerInfo> layers = engine.layers();
-  auto times = time_layers(engine, layers, *inputs, o.infer);
+  auto times = time_layers(engine, layers, *inputs, o.infer, o.build.run_threads());
   if (!times) return fail(times.status(), 1);
   std::vector<profile::LayerSample> samples;
   for (size_t i = 0; i < layers.size(); ++i) {

@@ -22,6 +22,8 @@ struct RunOptionsCli {
   std::string output_dir;
   int iterations = 1;
   bool reference = false;
+  int threads = 0;                     // 0: 1 when building, the plan's count when loading
+  std::string tactics = "heuristic";  // a one-off run does not pay for tuning
 };
 
 using Clock = std::chrono::steady_clock;
@@ -76,6 +78,8 @@ int run_model(const RunOptionsCli& o) {
   } else {
     BuilderConfig cfg;
     cfg.shapes = import.shapes;
+    cfg.threads = std::max(1, o.threads);
+    cfg.tactics = o.tactics;
     auto e = Builder::build_onnx(o.model.model, cfg);
     if (!e) return fail(e.status(), 1);
     engine = *e;
@@ -84,7 +88,7 @@ int run_model(const RunOptionsCli& o) {
   }
   if (engine) {
     input_info = engine->inputs();
-    auto c = engine->create_context();
+    auto c = engine->create_context(o.threads);
     if (!c) return fail(c.status(), 1);
     context = std::move(*c);
   }
@@ -126,6 +130,11 @@ KILN_REGISTER_COMMAND({"run", "Run a model (.onnx, built in memory) or a plan (.
                          app.add_option("--iterations", o->iterations, "Run this many times and report the median");
                          app.add_flag("--reference", o->reference,
                                       "Run the imported graph with the reference interpreter (no build)");
+                         app.add_option("--threads", o->threads, "Threads to run with (default 1, or the plan's)")
+                             ->check(CLI::Range(1, 1024));
+                         app.add_option("--tactics", o->tactics,
+                                        "Building from ONNX: heuristic (default), tune or reference")
+                             ->check(CLI::IsMember({"heuristic", "tune", "reference"}));
                          return std::function<int()>([o] { return run_model(*o); });
                        }});
 

@@ -34,20 +34,29 @@ Status EngineSource::parse(BuilderConfig& config) const {
 }
 
 void BuildOptions::add_to(CLI::App& app) {
-  app.add_option("--threads", threads, "Threads the engine is built for and runs with (default 1)");
+  app.add_option("--threads", threads,
+                 "Threads the engine is tuned for and runs with (default 1); with a plan: threads to run with");
   app.add_flag("--no-optimize", no_optimize, "Skip the graph optimization passes (keep the imported graph)");
+  app.add_option("--tactics", tactics,
+                 "tune (time every tactic, keep the fastest; default), heuristic (no timing) or reference");
+  app.add_option("--timing-cache", timing_cache, "Timing cache file: read before tuning, updated after");
 }
 
 Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
-  if (for_plan && (threads || no_optimize)) {
-    return invalid_argument(std::string(threads ? "--threads" : "--no-optimize") +
+  if (for_plan && (no_optimize || tactics != "tune" || !timing_cache.empty())) {
+    return invalid_argument(std::string(no_optimize ? "--no-optimize" : !timing_cache.empty() ? "--timing-cache" : "--tactics") +
                             " applies when building from ONNX; a plan keeps the settings it was built with");
+  }
+  if (tactics != "tune" && tactics != "heuristic" && tactics != "reference") {
+    return invalid_argument("--tactics " + tactics + ": expected tune, heuristic or reference");
   }
   if (threads && (*threads < 1 || *threads > 1024)) {
     return invalid_argument("--threads " + std::to_string(*threads) + ": expected 1 to 1024");
   }
   config.threads = threads.value_or(1);
   config.optimize = !no_optimize;
+  config.tactics = tactics;
+  config.timing_cache = timing_cache;
   return Status::ok();
 }
 

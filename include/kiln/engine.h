@@ -36,6 +36,13 @@ struct BuilderConfig {
   int threads = 1;
   /// Graph optimization passes; off keeps the imported graph (for debugging).
   bool optimize = true;
+  /// How each layer's kernel is chosen: "tune" times every tactic that supports the layer on its
+  /// real shapes and weights and keeps the fastest; "heuristic" takes the first supporting tactic
+  /// without timing; "reference" runs the reference kernels only.
+  std::string tactics = "tune";
+  /// A timing cache file: read before tuning (layers found in it are not timed again) and written
+  /// back after. Empty: no cache.
+  std::string timing_cache;
   /// Receives one line per build step ("fuse-conv-bn: 53 rewrites").
   std::function<void(const std::string&)> log;
 };
@@ -52,6 +59,15 @@ struct BuildReport {
   int nodes_after = 0;
   std::vector<PassCount> passes;
   double build_ms = 0;
+  double tune_ms = 0;       // of build_ms, spent timing tactics
+  int tuned_layers = 0;     // layers whose tactics were timed
+  int cache_hits = 0;       // layers whose timings came from the timing cache
+};
+
+/// A tactic's median time on one layer, measured when the engine was built.
+struct TacticTiming {
+  std::string tactic;
+  double microseconds = 0;
 };
 
 /// One executed layer of an Engine, as `kiln inspect` shows it.
@@ -62,7 +78,8 @@ struct LayerInfo {
   std::vector<std::string> inputs, outputs;
   std::vector<Shape> input_shapes, output_shapes;
   std::string precision;                // "float32"
-  std::string tactic;                   // "reference"
+  std::string tactic;                   // "reference", "conv2d.gemm.avx512", ...
+  std::vector<TacticTiming> timings;    // every tactic timed on this layer, fastest first
   std::vector<int64_t> output_offsets;  // arena byte offset of each output (-1: not in the arena)
   double flops = 0, bytes = 0;          // nominal cost
 };
@@ -94,7 +111,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
   const BuildReport& build_report() const;
   int threads() const;
 
-  Expected<std::unique_ptr<Context>> create_context() const;
+  /// A context with its own arena and `threads` threads (0: the count the engine was built for).
+  Expected<std::unique_ptr<Context>> create_context(int threads = 0) const;
 
   explicit Engine(std::unique_ptr<runtime::EngineData> data);
   ~Engine();
@@ -116,12 +134,15 @@ class Context {
   void set_layer_timer(LayerTimer timer) { timer_ = std::move(timer); }
 
   const Engine& engine() const { return *engine_; }
-  explicit Context(std::shared_ptr<const Engine> engine);
+  int threads() const;
+  explicit Context(std::shared_ptr<const Engine> engine, int threads = 0);
   ~Context();
 
  private:
+  struct Workers;  // the thread pool and the tactics' scratch
   std::shared_ptr<const Engine> engine_;
   std::shared_ptr<std::byte[]> arena_;
+  std::unique_ptr<Workers> workers_;
   LayerTimer timer_;
 };
 

@@ -1,6 +1,7 @@
 // The Builder: the one place the build order lives.
-//   import -> passes -> shape check -> schedule -> memory plan -> EngineData
-// (precision and tactic choice slot in between passes and the memory plan as they land.)
+//   import -> passes -> shape check -> schedule -> memory plan -> tactic choice -> EngineData
+// (precision slots in after the passes as it lands.)
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -10,6 +11,7 @@
 #include "ops/op.h"
 #include "passes/pass.h"
 #include "runtime/engine_data.h"
+#include "tune/tuner.h"
 
 namespace kiln {
 namespace {
@@ -151,6 +153,12 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   for (const ir::Value* v : graph->outputs) data->outputs.push_back({v->name, v->dtype, v->shape});
   data->target = runtime::detect_target(config.threads);
   data->graph = std::move(graph);
+  tune::TuneOptions tune_options;
+  tune_options.mode = config.tactics;
+  tune_options.threads = std::max(1, config.threads);
+  tune_options.cache_path = config.timing_cache;
+  tune_options.log = config.log;
+  KILN_RETURN_IF_ERROR(tune::choose_tactics(*data, tune_options));
   data->report.build_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   log("memory: arena " + std::to_string(data->memory.arena_bytes) + " bytes (naive sum " +

@@ -145,7 +145,8 @@ struct Mish {
   KILN_REGISTER_OP({.op_type = #Name,             \
                     .infer = infer_unary<Name>,   \
                     .reference = run_unary<Name>, \
-                    .cost = elementwise_cost<Name>})
+                    .cost = elementwise_cost<Name>, \
+                    .memory = Memory::kInPlace})
 KILN_REGISTER_ACTIVATION(LeakyRelu);
 KILN_REGISTER_ACTIVATION(Elu);
 KILN_REGISTER_ACTIVATION(Selu);

@@ -45,9 +45,9 @@ struct Div {
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "Add", .infer = infer_binary<Add>, .reference = run_binary<Add>});
-KILN_REGISTER_OP({.op_type = "Sub", .infer = infer_binary<Sub>, .reference = run_binary<Sub>});
-KILN_REGISTER_OP({.op_type = "Mul", .infer = infer_binary<Mul>, .reference = run_binary<Mul>});
-KILN_REGISTER_OP({.op_type = "Div", .infer = infer_binary<Div>, .reference = run_binary<Div>});
+KILN_REGISTER_OP({.op_type = "Add", .infer = infer_binary<Add>, .reference = run_binary<Add>, .memory = Memory::kInPlace});
+KILN_REGISTER_OP({.op_type = "Sub", .infer = infer_binary<Sub>, .reference = run_binary<Sub>, .memory = Memory::kInPlace});
+KILN_REGISTER_OP({.op_type = "Mul", .infer = infer_binary<Mul>, .reference = run_binary<Mul>, .memory = Memory::kInPlace});
+KILN_REGISTER_OP({.op_type = "Div", .infer = infer_binary<Div>, .reference = run_binary<Div>, .memory = Memory::kInPlace});
 
 }  // namespace kiln::ops

@@ -17,6 +17,6 @@ Status infer(InferContext& ctx) {
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "Identity", .infer = infer, .reference = run, .cost = zero_cost});
+KILN_REGISTER_OP({.op_type = "Identity", .infer = infer, .reference = run, .cost = zero_cost, .memory = Memory::kView});
 
 }  // namespace kiln::ops

@@ -74,6 +74,6 @@ Cost cost(const ir::Node&, std::span<const TensorType> inputs, std::span<const T
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "PRelu", .infer = infer, .reference = run, .cost = cost});
+KILN_REGISTER_OP({.op_type = "PRelu", .infer = infer, .reference = run, .cost = cost, .memory = Memory::kInPlace});
 
 }  // namespace kiln::ops

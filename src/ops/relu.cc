@@ -24,6 +24,6 @@ Status run(RunContext& ctx) {
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "Relu", .infer = infer_same_as_input0, .reference = run});
+KILN_REGISTER_OP({.op_type = "Relu", .infer = infer_same_as_input0, .reference = run, .memory = Memory::kInPlace});
 
 }  // namespace kiln::ops

@@ -102,6 +102,6 @@ Status run(RunContext& ctx) {
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "Reshape", .infer = infer, .reference = run, .cost = view_cost});
+KILN_REGISTER_OP({.op_type = "Reshape", .infer = infer, .reference = run, .cost = view_cost, .memory = Memory::kView});
 
 }  // namespace kiln::ops

@@ -140,7 +140,8 @@ struct IsInf {
   KILN_REGISTER_OP({.op_type = #Name,             \
                     .infer = infer_unary<Name>,   \
                     .reference = run_unary<Name>, \
-                    .cost = elementwise_cost<Name>})
+                    .cost = elementwise_cost<Name>, \
+                    .memory = Memory::kInPlace})
 KILN_REGISTER_UNARY(Abs);
 KILN_REGISTER_UNARY(Neg);
 KILN_REGISTER_UNARY(Sign);

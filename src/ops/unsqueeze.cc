@@ -49,6 +49,6 @@ Status run(RunContext& ctx) {
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "Unsqueeze", .infer = infer, .reference = run, .cost = view_cost});
+KILN_REGISTER_OP({.op_type = "Unsqueeze", .infer = infer, .reference = run, .cost = view_cost, .memory = Memory::kView});
 
 }  // namespace kiln::ops

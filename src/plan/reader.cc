@@ -11,6 +11,7 @@
 #include "plan/byte_io.h"
 #include "plan/format.h"
 #include "plan/graph_reader.h"
+#include "cpu/tactic.h"
 #include "plan/plan.h"
 
 namespace kiln::plan {
@@ -267,8 +268,38 @@ Expected<std::unique_ptr<runtime::EngineData>> read(std::shared_ptr<std::byte[]>
     }
     if (steps.ok()) s.node = nodes[node].get();
   }
+  const auto& values = data->graph->values();
+  for (size_t i = 0; i < data->steps.size() && steps.ok(); ++i) {
+    runtime::Step& s = data->steps[i];
+    s.prepared.resize(steps.count(4, "prepared values"));
+    for (const ir::Value*& v : s.prepared) {
+      size_t at = steps.pos();
+      uint32_t id = steps.u32();
+      if (!steps.ok()) break;
+      if (id >= values.size() || !values[id]->is_constant()) {
+        steps.fail_at(at, "step " + std::to_string(i) + " prepared value " + std::to_string(id) +
+                              " is not a constant of the graph");
+        break;
+      }
+      v = values[id].get();
+    }
+    s.timings.resize(steps.count(4 + 8, "tactic timings"));
+    for (TacticTiming& t : s.timings) {
+      t.tactic = steps.str("tactic");
+      t.microseconds = steps.f64();
+    }
+  }
   steps.expect_end();
   KILN_RETURN_IF_ERROR(steps.status());
+  for (size_t i = 0; i < data->steps.size(); ++i) {
+    runtime::Step& s = data->steps[i];
+    if (s.tactic == "reference" || s.tactic == "view") continue;
+    std::vector<const Tensor*> prepared;
+    for (const ir::Value* v : s.prepared) prepared.push_back(&*v->constant);
+    auto impl = cpu::resolve_tactic(s.tactic, *s.node, prepared, s.params);
+    if (!impl) return impl.status().with_context("plan: step " + std::to_string(i));
+    s.impl = *impl;
+  }
 
   ByteReader arena = reader(SectionId::kArena);
   read_arena(arena, *data);

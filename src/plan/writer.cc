@@ -239,6 +239,24 @@ Expected<std::string> write(const runtime::EngineData& data) {
 
   std::unordered_map<const ir::Value*, int32_t> value_id;
   for (const auto& v : g.values()) value_id[v.get()] = static_cast<int32_t>(value_id.size());
+  // Per step, after the steps themselves: the prepared constants and the tuner's timings.
+  for (size_t i = 0; i < data.steps.size(); ++i) {
+    const runtime::Step& s = data.steps[i];
+    steps.u32(static_cast<uint32_t>(s.prepared.size()));
+    for (const ir::Value* v : s.prepared) {
+      auto it = value_id.find(v);
+      if (it == value_id.end() || !v->is_constant()) {
+        return internal_error("plan::write: step " + std::to_string(i) + " prepared value '" +
+                              (v ? v->name : "") + "' is not a constant of the graph");
+      }
+      steps.u32(static_cast<uint32_t>(it->second));
+    }
+    steps.u32(static_cast<uint32_t>(s.timings.size()));
+    for (const TacticTiming& t : s.timings) {
+      steps.str(t.tactic);
+      steps.f64(t.microseconds);
+    }
+  }
   std::vector<std::pair<int32_t, runtime::Placement>> placed;
   for (const auto& [v, p] : data.placement) {
     auto it = value_id.find(v);

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <set>
 
+#include "cpu/tactic.h"
+#include "cpu/thread_pool.h"
 #include "ops/op.h"
 #include "plan/plan.h"
 #include "runtime/engine_data.h"
@@ -48,6 +50,7 @@ std::vector<LayerInfo> Engine::layers() const {
     }
     l.precision = n.outputs.empty() || !n.outputs[0] ? "" : dtype_name(n.outputs[0]->dtype);
     l.tactic = step.tactic;
+    l.timings = step.timings;
     ops::Cost c = ops::op_cost(n, in_t, out_t);
     l.flops = c.flops;
     l.bytes = c.bytes;
@@ -116,16 +119,39 @@ Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
   return from_bytes(std::move(mapping), size, "'" + path + "'");
 }
 
-Expected<std::unique_ptr<Context>> Engine::create_context() const {
-  return std::make_unique<Context>(shared_from_this());
+Expected<std::unique_ptr<Context>> Engine::create_context(int threads) const {
+  if (threads < 0 || threads > 1024)
+    return invalid_argument("create_context: " + std::to_string(threads) + " threads; use 1..1024 (0: the engine's)");
+  return std::make_unique<Context>(shared_from_this(), threads);
 }
 
-Context::Context(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {
-  size_t n = static_cast<size_t>(std::max<int64_t>(engine_->data().arena_bytes, 64));
-  arena_ = std::shared_ptr<std::byte[]>(static_cast<std::byte*>(::operator new[](n, std::align_val_t(64))),
-                                        [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
+namespace {
+std::shared_ptr<std::byte[]> aligned_bytes(size_t n) {
+  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(::operator new[](n, std::align_val_t(64))),
+                                      [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
+}
+}  // namespace
+
+struct Context::Workers {
+  cpu::ThreadPool pool;
+  std::shared_ptr<std::byte[]> scratch;
+  explicit Workers(int threads) : pool(threads) {}
+};
+
+Context::Context(std::shared_ptr<const Engine> engine, int threads) : engine_(std::move(engine)) {
+  const runtime::EngineData& d = engine_->data();
+  arena_ = aligned_bytes(static_cast<size_t>(std::max<int64_t>(d.arena_bytes, 64)));
+  workers_ = std::make_unique<Workers>(threads > 0 ? threads : std::max(1, d.target.threads));
+  // One scratch buffer serves every layer in turn: as large as the largest layer needs.
+  int64_t floats = 16;
+  for (const runtime::Step& s : d.steps) {
+    if (s.impl && s.impl->workspace_floats)
+      floats = std::max(floats, s.impl->workspace_floats(*s.node, s.impl->isa, workers_->pool.threads()));
+  }
+  workers_->scratch = aligned_bytes(static_cast<size_t>(floats) * sizeof(float));
 }
 Context::~Context() = default;
+int Context::threads() const { return workers_->pool.threads(); }
 
 namespace {
 
@@ -199,6 +225,39 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
       // producers): only bind the output.
       for (const ir::Value* out : node.outputs)
         if (out) values[out] = arena_view(out);
+    } else if (step.impl) {
+      // A fast tactic: outputs go straight to their arena slots (static shapes, checked at build
+      // and load time).
+      const Tensor* in[8] = {};
+      Tensor out_tensors[4];
+      Tensor* out[4] = {};
+      const Tensor* prepared[8] = {};
+      if (node.inputs.size() > 8 || node.outputs.size() > 4 || step.prepared.size() > 8)
+        return internal_error(node.describe() + ": too many inputs or outputs for tactic " + step.tactic);
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        if (!node.inputs[i]) continue;
+        in[i] = lookup(node.inputs[i]);
+        if (!in[i]) return internal_error(node.describe() + ": input '" + node.inputs[i]->name + "' has no value");
+      }
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        const ir::Value* o = node.outputs[i];
+        if (!o) continue;
+        out_tensors[i] = arena_view(o);
+        if (out_tensors[i].empty()) out_tensors[i] = Tensor(o->dtype, o->shape);
+        out[i] = &out_tensors[i];
+      }
+      for (size_t i = 0; i < step.prepared.size(); ++i) prepared[i] = &*step.prepared[i]->constant;
+      cpu::TacticArgs args{node,
+                           step.impl->isa,
+                           {in, node.inputs.size()},
+                           {out, node.outputs.size()},
+                           {prepared, step.prepared.size()},
+                           step.params,
+                           workers_->pool,
+                           reinterpret_cast<float*>(workers_->scratch.get())};
+      KILN_RETURN_IF_ERROR(step.impl->run(args));
+      for (size_t i = 0; i < node.outputs.size(); ++i)
+        if (node.outputs[i]) values[node.outputs[i]] = std::move(out_tensors[i]);
     } else {
       const ops::OpDef* def = ops::find_op(node.domain, node.op_type);
       if (!def || !def->reference) return unsupported(node.describe() + ": no kernel for this op");

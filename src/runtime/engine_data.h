@@ -12,13 +12,23 @@
 #include "kiln/engine.h"
 #include "runtime/target.h"
 
+namespace kiln::cpu {
+struct Tactic;
+}
+
 namespace kiln::runtime {
 
 /// One executed layer: a node of `graph` and the tactic that runs it.
 struct Step {
   const ir::Node* node = nullptr;
-  std::string tactic = "reference";
-  std::vector<int64_t> params;  // tactic parameters (tile sizes ...), opaque to the executor
+  std::string tactic = "reference";  // "reference", "view" or a cpu::Tactic's name
+  std::vector<int64_t> params;       // tactic parameters (tile sizes ...), opaque to the executor
+  /// Constants of `graph` the tactic prepared at build time (packed weights), in its order.
+  std::vector<const ir::Value*> prepared;
+  /// What the tuner measured on this step, fastest first (empty when not tuned).
+  std::vector<TacticTiming> timings;
+  /// The tactic itself, resolved from its name when the engine is built or loaded.
+  const cpu::Tactic* impl = nullptr;
 };
 
 /// Where a value lives while running: at a byte offset of the arena, or not in the arena (graph

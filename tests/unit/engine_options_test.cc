@@ -73,9 +73,19 @@ TEST(EngineOptions, BuildOptionsDoNotApplyToPlans) {
   Status st = plan.parse(config);
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("--shapes"), std::string::npos);
-  Status threads = BuildOptions{4}.parse(config, true);
-  ASSERT_FALSE(threads);
-  EXPECT_NE(threads.message().find("--threads"), std::string::npos);
+  // --threads runs a plan with other threads than it was tuned for; build-only options are refused.
+  EXPECT_TRUE(BuildOptions{4}.parse(config, true));
+  BuildOptions tactics;
+  tactics.tactics = "heuristic";
+  Status st_tactics = tactics.parse(config, true);
+  ASSERT_FALSE(st_tactics);
+  EXPECT_NE(st_tactics.message().find("--tactics"), std::string::npos);
+  BuildOptions cache;
+  cache.timing_cache = "t.cache";
+  EXPECT_FALSE(cache.parse(config, true));
+  BuildOptions bad_mode;
+  bad_mode.tactics = "fastest";
+  EXPECT_FALSE(bad_mode.parse(config, false));
   EXPECT_TRUE(BuildOptions{}.parse(config, true));
 }
 

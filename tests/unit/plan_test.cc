@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "cpu/tactic.h"
 #include "kiln/engine.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/tensor_proto.h"
@@ -405,6 +406,60 @@ TEST(Plan, WriterRefusesGraphsNestedTooDeep) {
   ASSERT_FALSE(bytes.has_value());
   EXPECT_NE(bytes.status().message().find("nested deeper than 64"), std::string::npos)
       << bytes.status().message();
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+// A plan's fast tactics travel with their packed weights and are resolved by name on load.
+// (The ONNX node tests feed Conv weights as graph inputs, so a real model gives the constant
+// weights tactics need.)
+std::shared_ptr<Engine> build_mobilenet() {
+  const std::string model = (kModels / "mobilenetv2.onnx").string();
+  if (!std::filesystem::exists(model)) return nullptr;
+  BuilderConfig cfg;
+  cfg.tactics = "heuristic";
+  auto e = Builder::build_onnx(model, cfg);
+  EXPECT_TRUE(e.has_value()) << e.status().message();
+  return e ? *e : nullptr;
+}
+
+TEST(PlanTactics, ConvPlanKeepsItsTacticAndPackedWeights) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: no fast tactics";
+  auto built = build_mobilenet();
+  if (!built) GTEST_SKIP() << "no mobilenetv2.onnx under " << kModels << " (scripts/setup)";
+  const runtime::Step& step = built->data().steps.at(0);
+  EXPECT_EQ(step.tactic.rfind("conv2d.gemm.", 0), 0u) << step.tactic;
+  ASSERT_EQ(step.prepared.size(), 1u);
+  auto loaded = Engine::deserialize(serialize(*built));
+  ASSERT_TRUE(loaded.has_value()) << loaded.status().message();
+  EXPECT_EQ((*loaded)->data().steps.at(0).impl, step.impl);
+  EXPECT_EQ((*loaded)->layers().at(0).tactic, step.tactic);
+}
+
+TEST(PlanTactics, UnknownTacticOrMismatchedPackedWeightsAreRefused) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: no fast tactics";
+  auto built = build_mobilenet();
+  if (!built) GTEST_SKIP() << "no mobilenetv2.onnx under " << kModels << " (scripts/setup)";
+  runtime::EngineData& d = const_cast<runtime::EngineData&>(built->data());
+  ASSERT_EQ(d.steps[0].prepared.size(), 1u);
+  const std::string tactic = d.steps[0].tactic;
+  d.steps[0].tactic = "conv2d.winograd.avx1024";
+  auto unknown = Engine::deserialize(serialize(*built));
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.status().message().find("'conv2d.winograd.avx1024' is not in this kiln"), std::string::npos)
+      << unknown.status().message();
+  d.steps[0].tactic = tactic;
+  const ir::Value* packed = d.steps[0].prepared[0];
+  d.steps[0].prepared = {d.steps[1].node->inputs[1]};  // another layer's (unpacked) weights
+  auto wrong = Engine::deserialize(serialize(*built));
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_NE(wrong.status().message().find("prepared weights"), std::string::npos) << wrong.status().message();
+  d.steps[0].prepared = {packed};
+  EXPECT_TRUE(Engine::deserialize(serialize(*built)).has_value());
 }
 
 }  // namespace

@@ -156,7 +156,11 @@ std::unique_ptr<runtime::EngineData> hand_made_engine() {
   ir::Node* n1 = add_node(g, "n1", "Add", {w, w}, {z});
   g.outputs = {y, z};
 
-  d->steps = {{n0, "ref_a", {1, -2, 3}}, {n1, "view", {}}};
+  // Tactic names are resolved when a plan loads; "reference" takes parameters, prepared values and
+  // timings like any tactic.
+  d->steps = {{n0, "reference", {1, -2, 3}}, {n1, "view", {}}};
+  d->steps[0].prepared = {w, g.find_value("half")};
+  d->steps[0].timings = {{"conv2d.gemm.avx512", 12.5}, {"reference", 1e9}};
   d->placement[z] = {64, 24, true};
   d->placement[y] = {-1, 0, false};
   d->arena_bytes = 128;
@@ -286,6 +290,14 @@ void expect_same_engine(const runtime::EngineData& a, const runtime::EngineData&
     EXPECT_EQ(an[a.steps[i].node], bn[b.steps[i].node]) << "step " << i;
     EXPECT_EQ(a.steps[i].tactic, b.steps[i].tactic);
     EXPECT_EQ(a.steps[i].params, b.steps[i].params);
+    ASSERT_EQ(a.steps[i].prepared.size(), b.steps[i].prepared.size());
+    for (size_t j = 0; j < a.steps[i].prepared.size(); ++j)
+      EXPECT_EQ(a.steps[i].prepared[j]->name, b.steps[i].prepared[j]->name);
+    ASSERT_EQ(a.steps[i].timings.size(), b.steps[i].timings.size());
+    for (size_t j = 0; j < a.steps[i].timings.size(); ++j) {
+      EXPECT_EQ(a.steps[i].timings[j].tactic, b.steps[i].timings[j].tactic);
+      EXPECT_EQ(a.steps[i].timings[j].microseconds, b.steps[i].timings[j].microseconds);
+    }
   }
   auto av = index_of(a.graph->values());
   ASSERT_EQ(a.placement.size(), b.placement.size());

@@ -1,0 +1,22 @@
+// Which SIMD instruction set the CPU kernels use. Chosen once from cpuid (or from the plan's target):
+// tactics are compiled per ISA in their own files with that ISA's flags and only run where cpuid
+// says the instructions exist.
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::cpu {
+
+enum class Isa : uint8_t {
+  kGeneric,  // portable C++ (no fast tactics)
+  kAvx2,     // AVX2 + FMA
+  kAvx512,   // AVX-512 F/BW/VL/DQ
+};
+
+const char* isa_name(Isa isa);
+/// The best ISA the given runtime::CpuFeature bits allow.
+Isa isa_from_features(uint64_t features);
+/// The best ISA of this machine (cpuid), unless KILN_ISA=generic|avx2|avx512 caps it.
+Isa host_isa();
+
+}  // namespace kiln::cpu

@@ -1,0 +1,90 @@
+// Conv and kiln.FusedConv, 2-D float32 NCHW, as an implicit-im2col GEMM with the epilogue fused
+// (cpu/kernels/conv2d.h): 1x1, strided and dilated, grouped. One tactic per ISA.
+#include "cpu/kernels/conv2d.h"
+#include "cpu/tactic.h"
+#include "ops/conv_kernel.h"
+#include "cpu/tactics/fused.h"
+#include "cpu/tactics/conv_shape.h"
+
+namespace kiln::cpu {
+
+std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
+  const ir::Value *x = node.input(0), *w = node.input(1), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || x->shape.size() != 4) return std::nullopt;
+  auto setup = ops::conv_setup(node, x->shape, w->constant->shape());
+  if (!setup) return std::nullopt;
+  const ops::Geometry3d& g = setup->g;
+  Conv2dShape s;
+  s.batch = setup->s.batch;
+  s.in_c = setup->s.in_channels;
+  s.out_c = setup->s.out_channels;
+  s.group = setup->s.group;
+  s.in_h = g.image[1];
+  s.in_w = g.image[2];
+  s.out_h = g.cols[1];
+  s.out_w = g.cols[2];
+  s.kh = g.kernel[1];
+  s.kw = g.kernel[2];
+  s.sh = g.stride[1];
+  s.sw = g.stride[2];
+  s.dh = g.dilation[1];
+  s.dw = g.dilation[2];
+  s.pad_top = g.pad[1];
+  s.pad_left = g.pad[2];
+  if (setup->out_shape != y->shape) return std::nullopt;
+  return s;
+}
+
+namespace {
+
+bool supports(const ir::Node& node, Isa isa) {
+  auto s = conv_shape(node);
+  if (!s || !gemm_ukernel(isa)) return false;
+  // Depthwise layers have K = kh * kw: a GEMM tile would idle; the depthwise tactic takes them.
+  if (s->group == s->in_c && s->group == s->out_c && s->group > 1) return false;
+  const ir::Value* b = node.input(2);
+  if (b && (!is_const_f32(b) || b->constant->numel() != s->out_c)) return false;
+  if (!fused_epilogue(node)) return false;
+  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
+    return false;
+  return true;
+}
+
+Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
+  const Conv2dShape s = *conv_shape(node);
+  const GemmUkernel& uk = *gemm_ukernel(isa);
+  Tensor packed(DataType::kFloat32, {conv2d_packed_weights_floats(uk, s)});
+  conv2d_pack_weights(uk, s, node.input(1)->constant->data<float>(), packed.data<float>());
+  prepared.push_back(std::move(packed));
+  return Status::ok();
+}
+
+int64_t workspace(const ir::Node& node, Isa isa, int threads) {
+  return conv2d_scratch_floats(*gemm_ukernel(isa), *conv_shape(node), threads);
+}
+
+Status run(const TacticArgs& a) {
+  const Conv2dShape s = *conv_shape(a.node);
+  Epilogue ep = *fused_epilogue(a.node);
+  if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
+  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  conv2d_gemm(*gemm_ukernel(a.isa), a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
+              a.outputs[0]->data<float>(), ep, a.scratch);
+  return Status::ok();
+}
+
+bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+  return prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
+         prepared[0]->numel() == conv2d_packed_weights_floats(*gemm_ukernel(isa), *conv_shape(node));
+}
+
+}  // namespace
+
+#define KILN_CONV_GEMM(op, domain, isa, suffix)                                                 \
+  KILN_REGISTER_TACTIC({"conv2d.gemm." suffix, op, domain, isa, supports, prepare, workspace, run, check})
+KILN_CONV_GEMM("Conv", "", Isa::kAvx512, "avx512");
+KILN_CONV_GEMM("Conv", "", Isa::kAvx2, "avx2");
+KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, "avx512");
+KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx2, "avx2");
+
+}  // namespace kiln::cpu

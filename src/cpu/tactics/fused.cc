@@ -1,0 +1,28 @@
+#include "cpu/tactics/fused.h"
+
+#include "ops/fused_layer.h"
+
+namespace kiln::cpu {
+
+std::optional<Epilogue> fused_epilogue(const ir::Node& node) {
+  Epilogue e;
+  if (node.domain != "kiln") return e;
+  auto act = ops::parse_activation(node.attr_string("activation", ""));
+  if (!act) return std::nullopt;
+  std::vector<float> p = node.attr_floats("activation_params");
+  if (p.size() != ops::activation_param_count(*act)) return std::nullopt;
+  e.activation = static_cast<int>(*act);
+  if (p.size() > 0) e.alpha = p[0];
+  if (p.size() > 1) e.beta = p[1];
+  const std::string pos = node.attr_string("residual_position", "");
+  if (pos != "" && pos != "before" && pos != "after") return std::nullopt;
+  e.residual_before = pos != "after";
+  if ((pos != "") != (residual_input(node) != nullptr)) return std::nullopt;
+  return e;
+}
+
+const ir::Value* residual_input(const ir::Node& node) {
+  return node.domain == "kiln" ? node.input(ops::kResidualInput) : nullptr;
+}
+
+}  // namespace kiln::cpu

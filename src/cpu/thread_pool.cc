@@ -1,0 +1,74 @@
+#include "cpu/thread_pool.h"
+
+#include <immintrin.h>
+
+namespace kiln::cpu {
+namespace {
+// Layers come back to back: a worker that just finished one spins this long for the next before
+// it sleeps on the condition variable (a wake-up costs tens of microseconds).
+constexpr int kSpinIterations = 20000;
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::drain(int thread) {
+  for (int64_t t = next_.fetch_add(1); t < tasks_; t = next_.fetch_add(1)) call_(fn_, t, thread);
+}
+
+void ThreadPool::run(int64_t tasks, Trampoline call, void* fn) {
+  call_ = call;
+  fn_ = fn;
+  tasks_ = tasks;
+  next_.store(0, std::memory_order_relaxed);
+  busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  drain(0);
+  for (int spins = 0; busy_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIterations) {
+      _mm_pause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
+void ThreadPool::worker(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int spins = 0; now == seen && spins < kSpinIterations; ++spins) {
+      _mm_pause();
+      now = generation_.load(std::memory_order_acquire);
+    }
+    if (now == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      now = generation_.load(std::memory_order_acquire);
+    }
+    seen = now;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stop_) return;
+    }
+    drain(index);
+    busy_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,56 @@
+// A fixed set of worker threads that runs one parallel loop at a time. Threads are created with
+// the pool and never while running; a loop allocates nothing. The calling thread takes part, so a
+// pool of T threads starts T - 1 workers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace kiln::cpu {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const { return threads_; }
+
+  /// Calls fn(task, thread) for every task in [0, tasks), spread over the threads (thread is in
+  /// [0, threads()), for per-thread scratch). Returns when all tasks are done.
+  template <typename F>
+  void parallel_for(int64_t tasks, F&& fn) {
+    if (tasks <= 0) return;
+    if (threads_ == 1 || tasks == 1) {
+      for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+      return;
+    }
+    run(tasks, [](void* f, int64_t task, int thread) { (*static_cast<F*>(f))(task, thread); }, &fn);
+  }
+
+ private:
+  using Trampoline = void (*)(void*, int64_t, int);
+  void run(int64_t tasks, Trampoline call, void* fn);
+  void worker(int index);
+  void drain(int thread);
+
+  int threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};  // bumped once per loop; workers spin on it, then sleep
+  bool stop_ = false;
+  // The current loop.
+  Trampoline call_ = nullptr;
+  void* fn_ = nullptr;
+  int64_t tasks_ = 0;
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> busy_{0};  // workers still inside the current loop
+};
+
+}  // namespace kiln::cpu

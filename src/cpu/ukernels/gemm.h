@@ -1,0 +1,48 @@
+// The GEMM microkernel and its packing formats, one set per ISA.
+//
+//   C[M x N] = A[M x K] * B[K x N], then the epilogue, written once.
+//
+// Packed A: panels of MR rows, each [K][MR] (rows past M are zero). Packed B: panels of NR
+// columns, each [K][NR] (columns past N are zero). The microkernel computes one MR x NR tile over
+// the whole K from one A panel and one B panel, in registers, and stores the valid m_count x
+// n_count part of it after the epilogue.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/isa.h"
+#include "cpu/ukernels/epilogue.h"
+
+namespace kiln::cpu {
+
+struct GemmUkernel {
+  Isa isa;
+  int mr, nr;
+  /// c points at C[m0][n0]; the epilogue's bias and residual are indexed from (m0, n0).
+  void (*tile)(int64_t k, const float* a_panel, const float* b_panel, float* c, int64_t ldc,
+               int m_count, int n_count, const Epilogue& ep, int64_t m0, int64_t n0);
+  /// Applies the epilogue to rows [0, m) x columns [0, n) of y (ld ldy) in place: the tactics that
+  /// do not end in a GEMM tile (depthwise, pooling ...) use it.
+  void (*apply_epilogue)(float* y, int64_t ldy, int64_t m, int64_t n, const Epilogue& ep, int64_t m0,
+                         int64_t n0);
+};
+
+/// The microkernel for `isa` (nullptr for Isa::kGeneric).
+const GemmUkernel* gemm_ukernel(Isa isa);
+const GemmUkernel* gemm_ukernel_avx512();
+const GemmUkernel* gemm_ukernel_avx2();
+
+/// Packs rows [0, m) of row-major A (lda) into MR-row panels: ceil(m / mr) * k * mr floats.
+void pack_a(const float* a, int64_t lda, int64_t m, int64_t k, int mr, float* out);
+/// Packs A given transposed (a[k][m], ld lda) the same way.
+void pack_a_transposed(const float* a, int64_t lda, int64_t m, int64_t k, int mr, float* out);
+/// Packs columns [n0, n0 + nr) of row-major B (ldb, k rows, n columns in all) into one panel.
+void pack_b_panel(const float* b, int64_t ldb, int64_t k, int64_t n, int64_t n0, int nr, float* out);
+/// Packs B given transposed (b[n][k], ld ldb) the same way.
+void pack_b_panel_transposed(const float* b, int64_t ldb, int64_t k, int64_t n, int64_t n0, int nr,
+                             float* out);
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+inline int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
+
+}  // namespace kiln::cpu

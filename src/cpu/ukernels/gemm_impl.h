@@ -1,0 +1,123 @@
+// The microkernel template behind ukernels/gemm.h, instantiated once per ISA by gemm_avx512.cc and
+// gemm_avx2.cc (each compiled with its ISA's flags). Accumulators stay in registers for the whole K.
+#pragma once
+
+#include "cpu/ukernels/gemm.h"
+#include "cpu/ukernels/simd.h"
+
+namespace kiln::cpu::detail {
+
+enum : int {  // ops::Activation's values (src/ops/fused_layer.h), which this layer may not include
+  kNone, kRelu, kClip, kLeakyRelu, kSigmoid, kHardSigmoid, kHardSwish, kSiLU, kTanh, kGelu, kGeluTanh
+};
+
+template <class V>
+inline typename V::T activate(typename V::T x, const Epilogue& ep) {
+  switch (ep.activation) {
+    case kNone:
+      return x;
+    case kRelu:
+      return V::max(x, V::zero());
+    case kClip:
+      return V::min(V::max(x, V::set1(ep.alpha)), V::set1(ep.beta));
+    case kLeakyRelu:
+      return V::select_lt(x, V::zero(), V::mul(x, V::set1(ep.alpha)), x);
+    case kSigmoid:
+      return simd::sigmoid<V>(x);
+    case kHardSigmoid:
+      return V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(ep.alpha), V::set1(ep.beta))));
+    case kHardSwish:
+      return V::mul(x, V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
+    case kSiLU:
+      return V::mul(x, simd::sigmoid<V>(x));
+    case kTanh:
+      return simd::tanh<V>(x);
+    case kGelu:
+      return V::mul(V::mul(V::set1(0.5f), x),
+                    V::add(V::set1(1.0f), simd::erf<V>(V::mul(x, V::set1(0.7071067811865476f)))));
+    case kGeluTanh: {
+      typename V::T inner =
+          V::mul(V::set1(0.7978845608028654f), V::fmadd(V::mul(V::mul(x, x), x), V::set1(0.044715f), x));
+      return V::mul(V::mul(V::set1(0.5f), x), V::add(V::set1(1.0f), simd::tanh<V>(inner)));
+    }
+  }
+  return x;
+}
+
+/// The epilogue on one vector of row m, columns [n, n + count).
+template <class V>
+inline typename V::T finish(typename V::T y, const Epilogue& ep, int64_t m, int64_t n, int count) {
+  constexpr int W = V::kWidth;
+  if (ep.bias_row) y = V::add(y, V::set1(ep.bias_row[m]));
+  if (ep.bias_col) y = V::add(y, count == W ? V::load(ep.bias_col + n) : V::load_n(ep.bias_col + n, count));
+  if (ep.residual && ep.residual_before) {
+    const float* r = ep.residual + m * ep.ldr + n;
+    y = V::add(y, count == W ? V::load(r) : V::load_n(r, count));
+  }
+  y = activate<V>(y, ep);
+  if (ep.residual && !ep.residual_before) {
+    const float* r = ep.residual + m * ep.ldr + n;
+    y = V::add(y, count == W ? V::load(r) : V::load_n(r, count));
+  }
+  return y;
+}
+
+template <class V, int MR, int NV>
+void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m_count, int n_count,
+          const Epilogue& ep, int64_t m0, int64_t n0) {
+  using T = typename V::T;
+  constexpr int W = V::kWidth;
+  constexpr int NR = W * NV;
+  T acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+  for (int64_t p = 0; p < k; ++p) {
+    T bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + p * NR + j * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      T av = V::set1(a[p * MR + i]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(av, bv[j], acc[i][j]);
+    }
+  }
+  const bool plain = !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == kNone;
+  for (int i = 0; i < m_count; ++i) {
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) {
+      int count = n_count - j * W;
+      if (count <= 0) break;
+      if (count > W) count = W;
+      T y = plain ? acc[i][j] : finish<V>(acc[i][j], ep, m0 + i, n0 + j * W, count);
+      float* dst = c + i * ldc + j * W;
+      if (count == W) {
+        V::store(dst, y);
+      } else {
+        V::store_n(dst, y, count);
+      }
+    }
+  }
+}
+
+template <class V>
+void apply_epilogue(float* y, int64_t ldy, int64_t m, int64_t n, const Epilogue& ep, int64_t m0, int64_t n0) {
+  constexpr int W = V::kWidth;
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = y + i * ldy;
+    for (int64_t j = 0; j < n; j += W) {
+      int count = n - j < W ? static_cast<int>(n - j) : W;
+      typename V::T v = count == W ? V::load(row + j) : V::load_n(row + j, count);
+      v = finish<V>(v, ep, m0 + i, n0 + j, count);
+      if (count == W) {
+        V::store(row + j, v);
+      } else {
+        V::store_n(row + j, v, count);
+      }
+    }
+  }
+}
+
+}  // namespace kiln::cpu::detail

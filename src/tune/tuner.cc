@@ -1,0 +1,234 @@
+#include "tune/tuner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "cpu/tactic.h"
+#include "tune/timing_cache.h"
+
+namespace kiln::tune {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string attr_text(const ir::Attribute& a) {
+  std::ostringstream os;
+  os.precision(9);
+  switch (a.kind) {
+    case ir::Attribute::Kind::kFloat: os << a.f; break;
+    case ir::Attribute::Kind::kInt: os << a.i; break;
+    case ir::Attribute::Kind::kString: os << a.s; break;
+    case ir::Attribute::Kind::kFloats:
+      for (float f : a.floats) os << f << ' ';
+      break;
+    case ir::Attribute::Kind::kInts:
+      for (int64_t i : a.ints) os << i << ' ';
+      break;
+    case ir::Attribute::Kind::kStrings:
+      for (const std::string& s : a.strings) os << s << ' ';
+      break;
+    default: os << '?'; break;  // tensors and graphs: no tactic reads them
+  }
+  std::string s = os.str();
+  for (char& c : s)
+    if (c == '\t' || c == '\n' || c == '\r' || c == '|') c = ' ';
+  return s;
+}
+
+/// Deterministic inputs in [-1, 1] for timing (values do not change a float kernel's speed, but
+/// NaNs or denormals would).
+void fill_random(Tensor& t) {
+  if (t.dtype() != DataType::kFloat32) {
+    std::memset(t.raw(), 0, t.nbytes());
+    return;
+  }
+  uint32_t state = 12345;
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    p[i] = static_cast<float>(state >> 8) / 8388608.0f - 1.0f;
+  }
+}
+
+struct Bench {
+  std::vector<Tensor> inputs, outputs;
+  std::vector<const Tensor*> in_ptrs;
+  std::vector<Tensor*> out_ptrs;
+};
+
+Bench make_bench(const ir::Node& node) {
+  Bench b;
+  b.inputs.resize(node.inputs.size());
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const ir::Value* v = node.inputs[i];
+    if (!v) {
+      b.in_ptrs.push_back(nullptr);
+      continue;
+    }
+    if (v->is_constant()) {
+      b.in_ptrs.push_back(&*v->constant);
+      continue;
+    }
+    b.inputs[i] = Tensor(v->dtype, v->shape);
+    fill_random(b.inputs[i]);
+    b.in_ptrs.push_back(&b.inputs[i]);
+  }
+  b.outputs.resize(node.outputs.size());
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    const ir::Value* v = node.outputs[i];
+    if (v) b.outputs[i] = Tensor(v->dtype, v->shape);
+    b.out_ptrs.push_back(v ? &b.outputs[i] : nullptr);
+  }
+  return b;
+}
+
+/// Median microseconds of `run` over at least 5 runs and ~20 ms (at most 50 runs), after a warm-up.
+template <typename F>
+Expected<double> time_median(F&& run) {
+  KILN_RETURN_IF_ERROR(run());
+  std::vector<double> us;
+  auto start = Clock::now();
+  while (us.size() < 5 || (us.size() < 50 && Clock::now() - start < std::chrono::milliseconds(20))) {
+    auto t0 = Clock::now();
+    KILN_RETURN_IF_ERROR(run());
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::nth_element(us.begin(), us.begin() + us.size() / 2, us.end());
+  return us[us.size() / 2];
+}
+
+struct Prepared {
+  std::vector<Tensor> tensors;
+  std::vector<int64_t> params;
+};
+
+}  // namespace
+
+std::string cache_key(const ir::Node& node, const std::string& isa, int threads) {
+  std::ostringstream key;
+  key << node.domain << ':' << node.op_type << '|';
+  for (const ir::Value* v : node.inputs) {
+    if (!v) {
+      key << "-,";
+      continue;
+    }
+    key << (v->is_constant() ? "c" : "") << dtype_name(v->dtype) << '[' << shape_str(v->shape) << "],";
+  }
+  key << '|';
+  std::vector<std::string> names;
+  for (const auto& [name, a] : node.attrs) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names)
+    if (name != "kiln_fused") key << name << '=' << attr_text(node.attrs.at(name)) << ';';
+  key << '|' << isa << "|t" << threads;
+  return key.str();
+}
+
+Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
+  auto t0 = Clock::now();
+  auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  if (options.mode != "tune" && options.mode != "heuristic" && options.mode != "reference") {
+    return invalid_argument("tactics mode '" + options.mode + "': use tune, heuristic or reference");
+  }
+  if (options.mode == "reference") return Status::ok();
+  const cpu::Isa isa = cpu::host_isa();
+  TimingCache cache;
+  if (!options.cache_path.empty()) {
+    KILN_ASSIGN_OR_RETURN(cache, TimingCache::load(options.cache_path));
+  }
+  cpu::ThreadPool pool(options.threads);
+  std::vector<float> scratch;
+  int candidates_total = 0, tuned = 0, hits = 0, fast = 0;
+  const size_t n_steps = data.steps.size();
+  auto last_progress = Clock::now();
+  for (size_t si = 0; si < n_steps; ++si) {
+    runtime::Step& step = data.steps[si];
+    if (step.tactic != "reference") continue;
+    const ir::Node& node = *step.node;
+    std::vector<const cpu::Tactic*> tactics = cpu::tactics_for(node, isa);
+    if (tactics.empty()) continue;
+    candidates_total += static_cast<int>(tactics.size());
+
+    // Prepare every candidate (packing is cheap next to timing) and keep what the winner made.
+    std::vector<Prepared> prepared(tactics.size());
+    for (size_t i = 0; i < tactics.size(); ++i) {
+      if (tactics[i]->prepare)
+        KILN_RETURN_IF_ERROR(tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
+    }
+    std::vector<TacticTiming> timings;
+    const std::string key = cache_key(node, cpu::isa_name(isa), options.threads);
+    if (options.mode == "tune") {
+      const std::vector<TacticTiming>* cached = cache.find(key);
+      bool complete = cached != nullptr;
+      for (const cpu::Tactic* t : tactics) {
+        complete = complete && std::any_of(cached->begin(), cached->end(),
+                                           [&](const TacticTiming& c) { return c.tactic == t->name; });
+      }
+      if (complete) {
+        timings = *cached;
+        ++hits;
+      } else {
+        Bench bench = make_bench(node);
+        for (size_t i = 0; i < tactics.size(); ++i) {
+          const cpu::Tactic& t = *tactics[i];
+          int64_t floats = t.workspace_floats ? t.workspace_floats(node, t.isa, options.threads) : 0;
+          if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
+          float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
+          std::vector<const Tensor*> prep;
+          for (const Tensor& p : prepared[i].tensors) prep.push_back(&p);
+          cpu::TacticArgs args{node, t.isa, bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params, pool, aligned};
+          KILN_ASSIGN_OR_RETURN(double us, time_median([&] { return t.run(args); }));
+          timings.push_back({t.name, us});
+        }
+        std::sort(timings.begin(), timings.end(),
+                  [](const TacticTiming& a, const TacticTiming& b) { return a.microseconds < b.microseconds; });
+        cache.put(key, timings);
+        ++tuned;
+      }
+    }
+    // The winner: the fastest timed tactic that is still a candidate, else the heuristic's first.
+    size_t pick = 0;
+    for (const TacticTiming& tt : timings) {
+      auto it = std::find_if(tactics.begin(), tactics.end(), [&](const cpu::Tactic* t) { return t->name == tt.tactic; });
+      if (it != tactics.end()) {
+        pick = static_cast<size_t>(it - tactics.begin());
+        break;
+      }
+    }
+    const cpu::Tactic& chosen = *tactics[pick];
+    step.tactic = chosen.name;
+    step.impl = &chosen;
+    step.params = prepared[pick].params;
+    step.timings = timings;
+    step.prepared.clear();
+    for (size_t i = 0; i < prepared[pick].tensors.size(); ++i) {
+      ir::Value* v = data.graph->create_value(node.name + "_" + chosen.name + "_" + std::to_string(i));
+      Tensor& t = prepared[pick].tensors[i];
+      v->dtype = t.dtype();
+      v->shape = t.shape();
+      v->rank_known = true;
+      v->constant = std::move(t);
+      step.prepared.push_back(v);
+    }
+    ++fast;
+    if (Clock::now() - last_progress > std::chrono::seconds(2)) {
+      log("tune: step " + std::to_string(si + 1) + "/" + std::to_string(n_steps) + " ...");
+      last_progress = Clock::now();
+    }
+  }
+  if (!options.cache_path.empty() && tuned > 0) KILN_RETURN_IF_ERROR(cache.save(options.cache_path));
+  data.report.tuned_layers = tuned;
+  data.report.cache_hits = hits;
+  data.report.tune_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  log("tactics (" + options.mode + ", " + cpu::isa_name(isa) + ", " + std::to_string(options.threads) +
+      " threads): " + std::to_string(fast) + " layers on fast tactics, " + std::to_string(tuned) + " timed, " +
+      std::to_string(hits) + " from the timing cache, " + std::to_string(static_cast<int>(data.report.tune_ms)) +
+      " ms");
+  return Status::ok();
+}
+
+}  // namespace kiln::tune

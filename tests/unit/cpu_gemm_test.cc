@@ -1,0 +1,68 @@
+// Gemm / MatMul tactics (constant B packed at build time) against the reference: M, N and K one
+// below, at and one above the microkernel tiles, transposes, alpha and beta, bias, epilogues,
+// MatMul with batch dims folded into M.
+#include "tactic_test_util.h"
+
+namespace kiln::testing {
+namespace {
+
+ir::Attribute attr_f(float v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+
+TEST(CpuGemm, TileEdgesTransposesAlphaBeta) {
+  for (int64_t m : {1, 5, 6, 7, 8, 9}) {
+    for (int64_t n : {1, 15, 16, 17, 31, 32, 33}) {
+      for (int64_t k : {1, 7, 64}) {
+        for (int trans : {0, 1, 2, 3}) {
+          OneNode t("Gemm", "");
+          const bool ta = trans & 1, tb = trans & 2;
+          t.input(random_f32(ta ? Shape{k, m} : Shape{m, k}, 1));
+          t.constant(random_f32(tb ? Shape{n, k} : Shape{k, n}, 2));
+          t.constant(random_f32({n}, 3));
+          t.attr("transA", attr_i(ta));
+          t.attr("transB", attr_i(tb));
+          t.attr("alpha", attr_f(0.75f));
+          t.attr("beta", attr_f(1.5f));
+          EXPECT_GT(check_tactics(t), 0) << m << "x" << n << "x" << k << " trans " << trans;
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuGemm, MatMulWithBatchDimsAndFusedEpilogue) {
+  {
+    OneNode t("MatMul", "");
+    t.input(random_f32({2, 3, 5, 40}, 1));
+    t.constant(random_f32({40, 33}, 2));
+    EXPECT_GT(check_tactics(t), 0);
+  }
+  for (std::string act : {"", "Relu", "Gelu", "SiLU"}) {
+    OneNode t("FusedMatMul", "kiln");
+    t.input(random_f32({1, 25, 48}, 1));
+    t.constant(random_f32({48, 70}, 2));
+    t.constant(random_f32({70}, 3));
+    t.input(random_f32({1, 25, 70}, 4));
+    t.attr("activation", attr_s(act));
+    t.attr("residual_position", attr_s("after"));
+    EXPECT_GT(check_tactics(t), 0) << act;
+  }
+}
+
+TEST(CpuGemm, BroadcastBiasOtherThanColumnsIsLeftToTheReference) {
+  OneNode t("Gemm", "");
+  t.input(random_f32({4, 8}, 1));
+  t.constant(random_f32({8, 5}, 2));
+  t.constant(random_f32({4, 1}, 3));  // per-row C
+  ir::Value* out = t.g->create_value("y");
+  t.node->outputs = {out};
+  ASSERT_TRUE(ops::infer_graph(*t.g).is_ok());
+  EXPECT_TRUE(cpu::tactics_for(*t.node, cpu::host_isa()).empty());
+}
+
+}  // namespace
+}  // namespace kiln::testing
