@@ -3,7 +3,7 @@
 // each output as OUTPUT_NAME.npy; with --bench N, times N runs after a warmup and prints the median.
 //
 //   node scripts/ort_run.js MODEL.onnx --threads T --input NAME=FILE.npy ... [--output-dir DIR]
-//                          [--bench N] [--warmup W] [--opt-level L] [--info]
+//                          [--bench N] [--warmup W] [--times] [--opt-level L] [--info]
 //
 // onnxruntime-node is loaded from ${KILN_CACHE:-<repo>/.cache}/node (installed by scripts/fetch_npm).
 // Output files are named after the output with every character outside [A-Za-z0-9._-] replaced by '_'
@@ -15,7 +15,7 @@ const path = require('path');
 
 const usage =
     `usage: node scripts/ort_run.js MODEL.onnx --threads T --input NAME=FILE.npy ... [--output-dir DIR]
-                        [--bench N] [--warmup W] [--opt-level L] [--info]
+                        [--bench N] [--warmup W] [--times] [--opt-level L] [--info]
   --threads T       intra-op threads (ORT's default would be the core count; set it explicitly)
   --input NAME=FILE a model input as .npy (float32, float64, int64, int32, int8, uint8, bool; C order)
   --output-dir DIR  write each output as DIR/<name>.npy
@@ -23,6 +23,7 @@ const usage =
   --warmup W        warmup runs before timing (default 3)
   --opt-level L     ORT graph optimizations: all (default), extended, basic or disabled; 'disabled' gives
                     a second FP32 implementation with other summation orders (tests/models/run_models.sh)
+  --times           with --bench: also print each run's milliseconds on a line of its own
   --info            print the model's inputs and outputs (name, type, shape) and exit`;
 
 function fail(msg) {
@@ -150,6 +151,9 @@ function parseArgs(argv) {
           fail(`--opt-level wants all, extended, basic or disabled, got '${args.optLevel}'`);
         }
         break;
+      case '--times':
+        args.times = true;
+        break;
       case '--info':
         args.info = true;
         break;
@@ -243,6 +247,7 @@ async function main() {
       await session.run(feeds);
       times.push(nowMs() - s);
     }
+    if (args.times) for (const t of times) console.log(t.toFixed(4));
     times.sort((a, b) => a - b);
     const mid = times.length >> 1;
     const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;

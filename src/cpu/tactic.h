@@ -65,5 +65,5 @@ bool is_const_f32(const ir::Value* v);
 #define KILN_TACTIC_CONCAT_INNER_(a, b) a##b
 #define KILN_TACTIC_CONCAT_(a, b) KILN_TACTIC_CONCAT_INNER_(a, b)
 #define KILN_REGISTER_TACTIC(...)                                                        \
-  [[maybe_unused]] static const bool KILN_TACTIC_CONCAT_(kiln_tactic_registered_, __LINE__) = \
+  [[maybe_unused]] static const bool KILN_TACTIC_CONCAT_(kiln_tactic_registered_, __COUNTER__) = \
       ::kiln::cpu::register_tactic(::kiln::cpu::Tactic __VA_ARGS__)

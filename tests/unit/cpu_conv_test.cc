@@ -1,5 +1,5 @@
 // Conv tactics against the reference Conv / kiln.FusedConv: sizes one below, at and one above the
-// microkernel tiles (MR = 6 or 8 output channels, NR = 16 or 32 output positions), strides,
+// microkernel tiles (MR = 6 or 8 output channels, NR = 16, 48 or 64 output positions), strides,
 // padding, dilation, groups, every epilogue, and special values.
 #include "tactic_test_util.h"
 
@@ -40,9 +40,9 @@ OneNode conv_node(const ConvCase& c, const std::string& activation = "", std::ve
 }
 
 TEST(CpuConv, TileEdgesOfOutputChannelsAndPositions) {
-  // cout around 6 and 8 (MR), positions around 16 and 32 (NR): 4x4=16, 4x8=32, 3x11=33, 5x3=15 ...
+  // cout around 6 and 8 (MR), positions around 16, 32, 48 and 64 (NR): 4x4=16, 3x11=33, 7x7=49 ...
   for (int64_t cout : {1, 5, 6, 7, 8, 9, 16, 17}) {
-    for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{3, 5}, {4, 4}, {1, 17}, {4, 8}, {3, 11}, {1, 31}, {5, 7}}) {
+    for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{3, 5}, {4, 4}, {1, 17}, {4, 8}, {3, 11}, {1, 31}, {5, 7}, {1, 47}, {6, 8}, {7, 7}, {3, 21}, {8, 8}, {5, 13}}) {
       for (int64_t k : {1, 3}) {
         ConvCase c{1, 3, h, w, cout, k, 1, k / 2, 1, 1};
         OneNode t = conv_node(c);
@@ -132,6 +132,39 @@ TEST(CpuDepthwise, KernelsStridesPaddingAndWidthsAroundTheVectors) {
                  " dilation " + std::to_string(c.dilation));
     OneNode t = conv_node(c, "HardSwish", {}, "", false);
     EXPECT_GT(check_tactics(t), 0);
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuConvTranspose, KernelEqualsStrideWithEpilogues) {
+  struct Case {
+    int64_t n, cin, h, w, cout, k;
+  };
+  for (const Case& c : std::vector<Case>{{1, 24, 5, 7, 24, 2}, {2, 3, 4, 9, 1, 2}, {1, 8, 3, 3, 9, 3}, {1, 5, 17, 2, 7, 2}}) {
+    for (std::string act : {"", "Relu", "Sigmoid"}) {
+      for (bool residual : {false, true}) {
+        const bool fused = !act.empty() || residual;
+        OneNode t(fused ? "FusedConvTranspose" : "ConvTranspose", fused ? "kiln" : "");
+        t.input(random_f32({c.n, c.cin, c.h, c.w}, 1));
+        t.constant(random_f32({c.cin, c.cout, c.k, c.k}, 2, -0.5f, 0.5f));
+        t.constant(random_f32({c.cout}, 3));
+        t.attr("kernel_shape", attr_ints({c.k, c.k}));
+        t.attr("strides", attr_ints({c.k, c.k}));
+        if (fused) {
+          t.attr("activation", attr_s(act));
+          if (residual) {
+            t.attr("residual_position", attr_s("before"));
+            t.input(random_f32({c.n, c.cout, c.h * c.k, c.w * c.k}, 4));
+          }
+        }
+        EXPECT_GT(check_tactics(t), 0) << c.cin << "->" << c.cout << " k" << c.k << " " << act << " " << residual;
+      }
+    }
   }
 }
 

@@ -37,9 +37,10 @@ std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
 
 namespace {
 
+template <int kVariant>
 bool supports(const ir::Node& node, Isa isa) {
   auto s = conv_shape(node);
-  if (!s || !gemm_ukernel(isa)) return false;
+  if (!s || !gemm_ukernel(isa, kVariant)) return false;
   // Depthwise layers have K = kh * kw: a GEMM tile would idle; the depthwise tactic takes them.
   if (s->group == s->in_c && s->group == s->out_c && s->group > 1) return false;
   const ir::Value* b = node.input(2);
@@ -50,41 +51,48 @@ bool supports(const ir::Node& node, Isa isa) {
   return true;
 }
 
+template <int kVariant>
 Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
   const Conv2dShape s = *conv_shape(node);
-  const GemmUkernel& uk = *gemm_ukernel(isa);
+  const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
   Tensor packed(DataType::kFloat32, {conv2d_packed_weights_floats(uk, s)});
   conv2d_pack_weights(uk, s, node.input(1)->constant->data<float>(), packed.data<float>());
   prepared.push_back(std::move(packed));
   return Status::ok();
 }
 
+template <int kVariant>
 int64_t workspace(const ir::Node& node, Isa isa, int threads) {
-  return conv2d_scratch_floats(*gemm_ukernel(isa), *conv_shape(node), threads);
+  return conv2d_scratch_floats(*gemm_ukernel(isa, kVariant), *conv_shape(node), threads);
 }
 
+template <int kVariant>
 Status run(const TacticArgs& a) {
   const Conv2dShape s = *conv_shape(a.node);
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
-  conv2d_gemm(*gemm_ukernel(a.isa), a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
+  conv2d_gemm(*gemm_ukernel(a.isa, kVariant), a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
               a.outputs[0]->data<float>(), ep, a.scratch);
   return Status::ok();
 }
 
+template <int kVariant>
 bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
   return prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
-         prepared[0]->numel() == conv2d_packed_weights_floats(*gemm_ukernel(isa), *conv_shape(node));
+         prepared[0]->numel() == conv2d_packed_weights_floats(*gemm_ukernel(isa, kVariant), *conv_shape(node));
 }
 
 }  // namespace
 
-#define KILN_CONV_GEMM(op, domain, isa, suffix)                                                 \
-  KILN_REGISTER_TACTIC({"conv2d.gemm." suffix, op, domain, isa, supports, prepare, workspace, run, check})
-KILN_CONV_GEMM("Conv", "", Isa::kAvx512, "avx512");
-KILN_CONV_GEMM("Conv", "", Isa::kAvx2, "avx2");
-KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, "avx512");
-KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx2, "avx2");
+#define KILN_CONV_GEMM(op, domain, isa, variant, name)                                                  \
+  KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
+                        run<variant>, check<variant>})
+KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 0, "conv2d.gemm8x48.avx512");
+KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 1, "conv2d.gemm6x64.avx512");
+KILN_CONV_GEMM("Conv", "", Isa::kAvx2, 0, "conv2d.gemm6x16.avx2");
+KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, 0, "conv2d.gemm8x48.avx512");
+KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, 1, "conv2d.gemm6x64.avx512");
+KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx2, 0, "conv2d.gemm6x16.avx2");
 
 }  // namespace kiln::cpu

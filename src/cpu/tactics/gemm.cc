@@ -51,9 +51,10 @@ std::optional<GemmShape> gemm_shape(const ir::Node& node) {
   return g;
 }
 
+template <int kVariant>
 bool supports(const ir::Node& node, Isa isa) {
   auto g = gemm_shape(node);
-  if (!g || !gemm_ukernel(isa) || !fused_epilogue(node)) return false;
+  if (!g || !gemm_ukernel(isa, kVariant) || !fused_epilogue(node)) return false;
   if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
     return false;
   return true;
@@ -61,9 +62,10 @@ bool supports(const ir::Node& node, Isa isa) {
 
 int64_t packed_b_floats(const GemmUkernel& uk, const GemmShape& g) { return ceil_div(g.n, uk.nr) * uk.nr * g.k; }
 
+template <int kVariant>
 Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>&) {
   const GemmShape g = *gemm_shape(node);
-  const GemmUkernel& uk = *gemm_ukernel(isa);
+  const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
   Tensor packed(DataType::kFloat32, {packed_b_floats(uk, g)});
   const float* b = node.input(1)->constant->data<float>();
   for (int64_t n0 = 0, p = 0; n0 < g.n; n0 += uk.nr, ++p) {
@@ -86,15 +88,17 @@ Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std
   return Status::ok();
 }
 
+template <int kVariant>
 int64_t workspace(const ir::Node& node, Isa isa, int threads) {
   const GemmShape g = *gemm_shape(node);
-  const GemmUkernel& uk = *gemm_ukernel(isa);
+  const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
   return round_up(g.m, uk.mr) * g.k + 16;  // packed A
 }
 
+template <int kVariant>
 Status run(const TacticArgs& args) {
   const GemmShape g = *gemm_shape(args.node);
-  const GemmUkernel& uk = *gemm_ukernel(args.isa);
+  const GemmUkernel& uk = *gemm_ukernel(args.isa, kVariant);
   Epilogue ep = *fused_epilogue(args.node);
   if (args.prepared.size() > 1) ep.bias_col = args.prepared[1]->data<float>();
   if (args.inputs.size() > 3 && args.inputs[3]) {
@@ -116,24 +120,26 @@ Status run(const TacticArgs& args) {
   return Status::ok();
 }
 
+template <int kVariant>
 bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
   const GemmShape g = *gemm_shape(node);
   if (prepared.size() != (g.bias ? 2u : 1u)) return false;
-  if (prepared[0]->numel() != packed_b_floats(*gemm_ukernel(isa), g)) return false;
+  if (prepared[0]->numel() != packed_b_floats(*gemm_ukernel(isa, kVariant), g)) return false;
   return !g.bias || prepared[1]->numel() == g.n;
 }
 
 }  // namespace
 
-#define KILN_GEMM(op, domain, isa, suffix) \
-  KILN_REGISTER_TACTIC({"gemm.packed_b." suffix, op, domain, isa, supports, prepare, workspace, run, check})
-KILN_GEMM("Gemm", "", Isa::kAvx512, "avx512");
-KILN_GEMM("Gemm", "", Isa::kAvx2, "avx2");
-KILN_GEMM("MatMul", "", Isa::kAvx512, "avx512");
-KILN_GEMM("MatMul", "", Isa::kAvx2, "avx2");
-KILN_GEMM("FusedGemm", "kiln", Isa::kAvx512, "avx512");
-KILN_GEMM("FusedGemm", "kiln", Isa::kAvx2, "avx2");
-KILN_GEMM("FusedMatMul", "kiln", Isa::kAvx512, "avx512");
-KILN_GEMM("FusedMatMul", "kiln", Isa::kAvx2, "avx2");
+#define KILN_GEMM(op, domain, isa, variant, name)                                                      \
+  KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
+                        run<variant>, check<variant>})
+#define KILN_GEMM_ALL(op, domain)                                           \
+  KILN_GEMM(op, domain, Isa::kAvx512, 0, "gemm.packed_b8x48.avx512"); \
+  KILN_GEMM(op, domain, Isa::kAvx512, 1, "gemm.packed_b6x64.avx512"); \
+  KILN_GEMM(op, domain, Isa::kAvx2, 0, "gemm.packed_b6x16.avx2")
+KILN_GEMM_ALL("Gemm", "");
+KILN_GEMM_ALL("MatMul", "");
+KILN_GEMM_ALL("FusedGemm", "kiln");
+KILN_GEMM_ALL("FusedMatMul", "kiln");
 
 }  // namespace kiln::cpu

@@ -27,10 +27,11 @@ struct GemmUkernel {
                          int64_t n0);
 };
 
-/// The microkernel for `isa` (nullptr for Isa::kGeneric).
-const GemmUkernel* gemm_ukernel(Isa isa);
-const GemmUkernel* gemm_ukernel_avx512();
-const GemmUkernel* gemm_ukernel_avx2();
+/// Microkernel `variant` (0: the default tile; AVX-512 also has 1: 6 x 64) for `isa`, or nullptr
+/// (Isa::kGeneric, or no such variant).
+const GemmUkernel* gemm_ukernel(Isa isa, int variant = 0);
+const GemmUkernel* gemm_ukernel_avx512(int variant);
+const GemmUkernel* gemm_ukernel_avx2(int variant);
 
 /// Packs rows [0, m) of row-major A (lda) into MR-row panels: ceil(m / mr) * k * mr floats.
 void pack_a(const float* a, int64_t lda, int64_t m, int64_t k, int mr, float* out);

@@ -71,22 +71,22 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
   T acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
   for (int64_t p = 0; p < k; ++p) {
     T bv[NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) bv[j] = V::load(b + p * NR + j * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       T av = V::set1(a[p * MR + i]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(av, bv[j], acc[i][j]);
     }
   }
   const bool plain = !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == kNone;
   for (int i = 0; i < m_count; ++i) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) {
       int count = n_count - j * W;
       if (count <= 0) break;

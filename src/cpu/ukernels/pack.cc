@@ -7,12 +7,12 @@
 
 namespace kiln::cpu {
 
-const GemmUkernel* gemm_ukernel(Isa isa) {
+const GemmUkernel* gemm_ukernel(Isa isa, int variant) {
   switch (isa) {
     case Isa::kAvx512:
-      return gemm_ukernel_avx512();
+      return gemm_ukernel_avx512(variant);
     case Isa::kAvx2:
-      return gemm_ukernel_avx2();
+      return gemm_ukernel_avx2(variant);
     case Isa::kGeneric:
       break;
   }

@@ -32,6 +32,7 @@ struct Vec512 {
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
   static T min(T a, T b) { return _mm512_min_ps(a, b); }
   static T abs(T a) { return _mm512_abs_ps(a); }
+  static T sqrt(T a) { return _mm512_sqrt_ps(a); }
   /// a < b ? x : y, lane by lane.
   static T select_lt(T a, T b, T x, T y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x); }
   static T copysign(T magnitude, T sign) {
@@ -71,6 +72,7 @@ struct Vec256 {
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
   static T min(T a, T b) { return _mm256_min_ps(a, b); }
   static T abs(T a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+  static T sqrt(T a) { return _mm256_sqrt_ps(a); }
   static T select_lt(T a, T b, T x, T y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
   static T copysign(T magnitude, T sign) {
     const T s = _mm256_set1_ps(-0.0f);

@@ -1,0 +1,126 @@
+// ConvTranspose and kiln.FusedConvTranspose whose kernel equals its stride with no padding (the
+// upsampling layers of segmentation and text-detection heads): the windows do not overlap, so it is
+// one GEMM, C[(co, ky, kx)][y, x] = sum_ci W[ci][co][ky][kx] * X[ci][y, x], whose rows are then
+// scattered to Y[co][y * s + ky][x * s + kx] with the bias, activation and residual applied there.
+#include <cstring>
+
+#include "cpu/kernels/gemm_driver.h"
+#include "cpu/tactic.h"
+#include "cpu/tactics/fused.h"
+
+namespace kiln::cpu {
+namespace {
+
+struct Geometry {
+  int64_t batch, cin, cout, h, w, kh, kw;
+  int64_t m() const { return cout * kh * kw; }
+  int64_t n() const { return h * w; }
+};
+
+std::optional<Geometry> geometry(const ir::Node& node) {
+  const ir::Value *x = node.input(0), *wv = node.input(1), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!is_static_f32(x) || !is_const_f32(wv) || !is_static_f32(y) || x->shape.size() != 4 || wv->shape.size() != 4)
+    return std::nullopt;
+  if (node.attr_int("group", 1) != 1 || node.has_attr("output_shape")) return std::nullopt;
+  const std::string pad = node.attr_string("auto_pad", "NOTSET");
+  if (pad != "NOTSET" && pad != "VALID") return std::nullopt;
+  Geometry g{x->shape[0], x->shape[1], wv->shape[1], x->shape[2], x->shape[3], wv->shape[2], wv->shape[3]};
+  const std::vector<int64_t> strides = node.attr_ints("strides", {1, 1});
+  const std::vector<int64_t> dil = node.attr_ints("dilations", {1, 1});
+  const std::vector<int64_t> pads = node.attr_ints("pads", {0, 0, 0, 0});
+  const std::vector<int64_t> outpad = node.attr_ints("output_padding", {0, 0});
+  if (strides != std::vector<int64_t>{g.kh, g.kw} || dil != std::vector<int64_t>{1, 1}) return std::nullopt;
+  for (int64_t p : pads)
+    if (p != 0) return std::nullopt;
+  for (int64_t p : outpad)
+    if (p != 0) return std::nullopt;
+  if (wv->shape[0] != g.cin || y->shape != Shape{g.batch, g.cout, g.h * g.kh, g.w * g.kw}) return std::nullopt;
+  return g;
+}
+
+template <int kVariant>
+bool supports(const ir::Node& node, Isa isa) {
+  auto g = geometry(node);
+  if (!g || !gemm_ukernel(isa, kVariant) || !fused_epilogue(node)) return false;
+  const ir::Value* b = node.input(2);
+  if (b && (!is_const_f32(b) || b->constant->numel() != g->cout)) return false;
+  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
+    return false;
+  return true;
+}
+
+template <int kVariant>
+Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>&) {
+  const Geometry g = *geometry(node);
+  const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
+  Tensor packed(DataType::kFloat32, {round_up(g.m(), uk.mr) * g.cin});
+  // W is [cin][cout * kh * kw]: A transposed, with the (co, ky, kx) rows as its columns.
+  pack_a_transposed(node.input(1)->constant->data<float>(), g.m(), g.m(), g.cin, uk.mr, packed.data<float>());
+  prepared.push_back(std::move(packed));
+  return Status::ok();
+}
+
+template <int kVariant>
+int64_t workspace(const ir::Node& node, Isa isa, int threads) {
+  const Geometry g = *geometry(node);
+  const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
+  return g.m() * g.n() + gemm_panel_floats(uk, g.cin) * threads + 16;
+}
+
+template <int kVariant>
+Status run(const TacticArgs& a) {
+  const Geometry g = *geometry(a.node);
+  const GemmUkernel& uk = *gemm_ukernel(a.isa, kVariant);
+  Epilogue ep = *fused_epilogue(a.node);
+  if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
+  const float* residual = a.inputs.size() > 3 && a.inputs[3] ? a.inputs[3]->data<float>() : nullptr;
+  float* c = a.scratch;
+  float* panels = a.scratch + round_up(g.m() * g.n(), 16);
+  const int64_t oh = g.h * g.kh, ow = g.w * g.kw, out_plane = oh * ow;
+  for (int64_t b = 0; b < g.batch; ++b) {
+    const float* x = a.inputs[0]->data<float>() + b * g.cin * g.n();
+    float* y = a.outputs[0]->data<float>() + b * g.cout * out_plane;
+    gemm_run(uk, a.pool, g.m(), g.n(), g.cin, a.prepared[0]->data<float>(),
+             [&](int64_t n0, float* panel) -> const float* {
+               pack_b_panel(x, g.n(), g.cin, g.n(), n0, uk.nr, panel);
+               return panel;
+             },
+             c, g.n(), Epilogue{}, panels);
+    Epilogue e = ep;
+    e.ldr = out_plane;
+    if (residual) e.residual = residual + b * g.cout * out_plane;
+    a.pool.parallel_for(g.cout, [&](int64_t co, int) {
+      float* yc = y + co * out_plane;
+      for (int64_t ky = 0; ky < g.kh; ++ky)
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const float* row = c + ((co * g.kh + ky) * g.kw + kx) * g.n();
+          for (int64_t iy = 0; iy < g.h; ++iy) {
+            float* dst = yc + (iy * g.kh + ky) * ow + kx;
+            const float* src = row + iy * g.w;
+            for (int64_t ix = 0; ix < g.w; ++ix) dst[ix * g.kw] = src[ix];
+          }
+        }
+      // Bias, activation and residual over the channel's finished plane (one row of `m`).
+      uk.apply_epilogue(yc, out_plane, 1, out_plane, e, co, 0);
+    });
+  }
+  return Status::ok();
+}
+
+template <int kVariant>
+bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
+  const Geometry g = *geometry(node);
+  return prepared.size() == 1 && prepared[0]->numel() == round_up(g.m(), gemm_ukernel(isa, kVariant)->mr) * g.cin;
+}
+
+}  // namespace
+
+#define KILN_DECONV(op, domain, isa, variant, name)                                                     \
+  KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
+                        run<variant>, check<variant>})
+KILN_DECONV("ConvTranspose", "", Isa::kAvx512, 0, "conv_transpose.gemm8x48.avx512");
+KILN_DECONV("ConvTranspose", "", Isa::kAvx2, 0, "conv_transpose.gemm6x16.avx2");
+KILN_DECONV("FusedConvTranspose", "kiln", Isa::kAvx512, 0, "conv_transpose.gemm8x48.avx512");
+KILN_DECONV("FusedConvTranspose", "kiln", Isa::kAvx2, 0, "conv_transpose.gemm6x16.avx2");
+
+}  // namespace kiln::cpu

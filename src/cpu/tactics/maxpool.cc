@@ -1,0 +1,54 @@
+// MaxPool over 2-D NCHW float tensors (no Indices output): cpu/kernels/maxpool.h.
+#include "cpu/kernels/maxpool.h"
+#include "cpu/tactic.h"
+#include "ops/spatial.h"
+
+namespace kiln::cpu {
+namespace {
+
+std::optional<Conv2dShape> pool_shape(const ir::Node& node) {
+  const ir::Value *x = node.input(0), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!is_static_f32(x) || !is_static_f32(y) || x->shape.size() != 4) return std::nullopt;
+  if (node.outputs.size() > 1 && node.outputs[1]) return std::nullopt;  // Indices wanted
+  auto w = ops::read_window(node, 2, {});
+  if (!w) return std::nullopt;
+  ops::Window win = *w;
+  auto dims = ops::forward_output_dims(node, {x->shape[2], x->shape[3]}, node.attr_int("ceil_mode", 0) != 0, win);
+  if (!dims || *dims != Shape{y->shape[2], y->shape[3]}) return std::nullopt;
+  Conv2dShape s;
+  s.batch = x->shape[0];
+  s.in_c = s.out_c = s.group = x->shape[1];
+  s.in_h = x->shape[2];
+  s.in_w = x->shape[3];
+  s.out_h = y->shape[2];
+  s.out_w = y->shape[3];
+  s.kh = win.kernel[0];
+  s.kw = win.kernel[1];
+  s.sh = win.strides[0];
+  s.sw = win.strides[1];
+  s.dh = win.dilations[0];
+  s.dw = win.dilations[1];
+  s.pad_top = win.pads[0];
+  s.pad_left = win.pads[1];
+  if (s.pad_top < 0 || s.pad_left < 0 || y->shape[0] != s.batch || y->shape[1] != s.out_c) return std::nullopt;
+  return s;
+}
+
+bool supports(const ir::Node& node, Isa isa) { return maxpool_kernel(isa) && pool_shape(node).has_value(); }
+Status prepare(const ir::Node&, Isa, std::vector<Tensor>&, std::vector<int64_t>&) { return Status::ok(); }
+int64_t workspace(const ir::Node& node, Isa, int threads) { return maxpool_plane_floats(*pool_shape(node)) * threads; }
+Status run(const TacticArgs& a) {
+  maxpool_kernel(a.isa)->run(a.pool, *pool_shape(a.node), a.inputs[0]->data<float>(), a.outputs[0]->data<float>(),
+                             a.scratch);
+  return Status::ok();
+}
+bool check(const ir::Node&, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
+  return prepared.empty();
+}
+
+}  // namespace
+
+KILN_REGISTER_TACTIC({"maxpool.avx512", "MaxPool", "", Isa::kAvx512, supports, prepare, workspace, run, check});
+KILN_REGISTER_TACTIC({"maxpool.avx2", "MaxPool", "", Isa::kAvx2, supports, prepare, workspace, run, check});
+
+}  // namespace kiln::cpu

@@ -1,0 +1,30 @@
+// The MaxPool tactic against the reference: window sizes of the models (3x3 stride 2, SPP 5/9/13
+// stride 1), padding, ceil mode, dilation, widths around the vector lengths.
+#include "tactic_test_util.h"
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
+  struct Case {
+    int64_t h, w, k, stride, pad, dilation, ceil;
+  };
+  const std::vector<Case> cases = {{9, 17, 3, 2, 1, 1, 0},  {20, 20, 5, 1, 2, 1, 0}, {20, 20, 9, 1, 4, 1, 0},
+                                   {20, 20, 13, 1, 6, 1, 0}, {7, 33, 3, 2, 0, 1, 1}, {8, 16, 2, 2, 0, 1, 0},
+                                   {10, 15, 3, 1, 2, 2, 0},  {11, 40, 3, 3, 1, 1, 1}, {5, 65, 3, 1, 1, 1, 0}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE("k" + std::to_string(c.k) + " s" + std::to_string(c.stride) + " w" + std::to_string(c.w));
+    OneNode t("MaxPool", "");
+    t.node->opset = 12;
+    t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));
+    t.attr("kernel_shape", attr_ints({c.k, c.k}));
+    t.attr("strides", attr_ints({c.stride, c.stride}));
+    t.attr("pads", attr_ints({c.pad, c.pad, c.pad, c.pad}));
+    t.attr("dilations", attr_ints({c.dilation, c.dilation}));
+    t.attr("ceil_mode", attr_i(c.ceil));
+    EXPECT_GT(check_tactics(t, 0, 0), 0);
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing
