@@ -34,8 +34,10 @@ std::vector<const Tactic*> tactics_for(const ir::Node& node, Isa isa) {
     if (t.isa > isa) continue;
     if (t.supports(node, t.isa)) out.push_back(&t);
   }
-  // Widest ISA first: the heuristic choice is the first.
-  std::stable_sort(out.begin(), out.end(), [](const Tactic* a, const Tactic* b) { return a->isa > b->isa; });
+  // Widest ISA first, then the tactics' own preference: the heuristic choice is the first.
+  std::stable_sort(out.begin(), out.end(), [](const Tactic* a, const Tactic* b) {
+    return a->isa != b->isa ? a->isa > b->isa : a->priority > b->priority;
+  });
   return out;
 }
 

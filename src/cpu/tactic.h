@@ -42,6 +42,8 @@ struct Tactic {
   /// plan is checked with it before any kernel trusts them.
   bool (*check)(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
                 std::span<const int64_t> params) = nullptr;
+  /// The heuristic's preference among tactics of one ISA (higher first), when nothing is timed.
+  int priority = 0;
 };
 
 /// Resolves a step's tactic by name and checks it can run the node with what the plan holds

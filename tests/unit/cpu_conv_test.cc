@@ -170,3 +170,43 @@ TEST(CpuConvTranspose, KernelEqualsStrideWithEpilogues) {
 
 }  // namespace
 }  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+// Winograd F(2,3) and F(4,3): output sizes around the tiles (2 and 4) and the GEMM panels (tiles
+// counts around NR), padding 0 and 1, channels around MR, every epilogue. F(4,3) amplifies rounding
+// (its transforms have entries up to 8 and 1/24), hence the looser relative bound.
+TEST(CpuWinograd, TileEdgesPaddingAndEpilogues) {
+  for (int64_t hw : {3, 4, 5, 7, 8, 9, 13, 14, 28}) {
+    for (int64_t pad : {0, 1}) {
+      for (int64_t cout : {5, 8, 17}) {
+        if (hw + 2 * pad < 3) continue;
+        SCOPED_TRACE("hw " + std::to_string(hw) + " pad " + std::to_string(pad) + " cout " + std::to_string(cout));
+        ConvCase c{1, 6, hw, hw + 1, cout, 3, 1, pad, 1, 1};
+        OneNode t = conv_node(c, "Relu", {}, "after");
+        EXPECT_GT(check_tactics(t, 1e-3, 1e-4), 0);
+      }
+    }
+  }
+  ConvCase wide{2, 32, 20, 23, 24, 3, 1, 1, 1, 1};
+  for (std::string act : {"SiLU", "HardSwish", "Clip"}) {
+    OneNode t = conv_node(wide, act, act == "Clip" ? std::vector<float>{0, 6} : std::vector<float>{}, "before");
+    EXPECT_GT(check_tactics(t, 1e-3, 1e-4), 0) << act;
+  }
+}
+
+TEST(CpuWinograd, IsOfferedFor3x3Stride1Only) {
+  for (const ConvCase& c : std::vector<ConvCase>{{1, 4, 8, 8, 4, 3, 2, 1, 1, 1}, {1, 4, 8, 8, 4, 5, 1, 2, 1, 1},
+                                                {1, 4, 8, 8, 4, 3, 1, 2, 2, 1}}) {
+    OneNode t = conv_node(c);
+    ir::Value* out = t.g->create_value("y");
+    t.node->outputs = {out};
+    ASSERT_TRUE(ops::infer_graph(*t.g).is_ok());
+    for (const cpu::Tactic* tactic : cpu::tactics_for(*t.node, cpu::host_isa()))
+      EXPECT_EQ(tactic->name.find("winograd"), std::string::npos) << tactic->name;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing

@@ -122,10 +122,16 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5) {
       cpu::TacticArgs args{node, tactic->isa, in, outs, prep, params, pool, aligned};
       Status rs = tactic->run(args);
       EXPECT_TRUE(rs.is_ok()) << tactic->name << ": " << rs.message();
+      // Winograd F(4x4, 3x3) rounds in its transforms (entries up to 8 and 1/24): its error scales
+      // with the output's range, not each element (about 1e-5 of the largest output here, 2e-4
+      // allowed); every other tactic is held to the element-wise bound.
+      double scale = 0;
+      for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(double(want.data<float>()[i])));
+      const double abs_tol = tactic->name.find("winograd4x4") != std::string::npos ? std::max(atol, 2e-4 * scale) : atol;
       int bad = 0;
       for (int64_t i = 0; i < want.numel() && bad < 5; ++i) {
         double w = want.data<float>()[i], g = got.data<float>()[i];
-        if (!(std::abs(g - w) <= atol + rtol * std::abs(w))) {
+        if (!(std::abs(g - w) <= abs_tol + rtol * std::abs(w))) {
           ADD_FAILURE() << tactic->name << " (" << threads << " threads) element " << i << ": got " << g
                         << ", reference " << w;
           ++bad;

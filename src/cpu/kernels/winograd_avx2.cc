@@ -1,0 +1,9 @@
+#include "cpu/kernels/winograd_impl.h"
+
+namespace kiln::cpu {
+const WinogradKernel* winograd_kernel_avx2(int m) {
+  static const WinogradKernel k2{Isa::kAvx2, 2, detail::winograd<2>};
+  static const WinogradKernel k4{Isa::kAvx2, 4, detail::winograd<4>};
+  return m == 2 ? &k2 : m == 4 ? &k4 : nullptr;
+}
+}  // namespace kiln::cpu
