@@ -1,0 +1,96 @@
+// The resize with AVX-512 VBMI byte permutes instead of gathers (gathers cost tens of cycles on
+// recent cores); compiled with -mavx512vbmi (CMakeLists.txt), chosen when cpuid reports it
+// (best_kernels). The vertical pass and fills of the two-pass path are the AVX-512 ones.
+#include <immintrin.h>
+
+#include "vision/resize_kernels.h"
+
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own cast helpers (GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace kiln::vision::detail {
+namespace {
+
+// 64 source bytes from `ofs`; masked (never faulting) only where the row ends within them.
+inline __m512i load64(const uint8_t* row, int ofs, int row_bytes) {
+  const int left = row_bytes - ofs;
+  if (left >= 64) return _mm512_loadu_si512(row + ofs);
+  return _mm512_maskz_loadu_epi8(left <= 0 ? 0 : ((__mmask64{1} << left) - 1), row + ofs);
+}
+
+// One group's two windows of one source row.
+struct Windows {
+  __m512i lo, hi;
+};
+inline Windows windows(const uint8_t* row, const HResizeArgs& t, int g) {
+  return {load64(row, t.perm_lo[g], t.row_bytes), load64(row, t.perm_hi[g], t.row_bytes)};
+}
+
+// Channel c's taps as (left, 0, right, 0) bytes - the 16-bit pairs vpmaddwd multiplies by
+// (a0, a1) - summed and >> 4 as OpenCV narrows its horizontal pass. Each value lands in the low
+// 16 bits of its 32-bit lane; the high half is zero.
+inline __m512i taps(const Windows& w, __m512i sel, __m512i alpha) {
+  const __m512i p = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, w.lo, sel, w.hi);
+  return _mm512_srai_epi32(_mm512_madd_epi16(p, alpha), 4);
+}
+
+void hresize(const uint8_t* row, const HResizeArgs& t, int16_t* h0, int16_t* h1, int16_t* h2) {
+  if (t.perm_lanes == 0) return avx512_kernels()->hresize(row, t, h0, h1, h2);
+  int16_t* planes[3] = {h0, h1, h2};
+  const int n = t.perm_lanes;
+  const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
+  int x = 0;
+  for (int g = 0; x + n <= t.dst_width; ++g, x += n) {
+    const Windows w = windows(row, t, g);
+    const __m512i a = _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
+    const uint8_t* idx = t.perm_index + static_cast<size_t>(g) * 192;
+    for (int c = 0; c < 3; ++c)
+      _mm256_mask_storeu_epi16(planes[c] + x, lanes, _mm512_cvtepi32_epi16(taps(w, _mm512_loadu_si512(idx + c * 64), a)));
+  }
+  for (; x < t.dst_width; ++x)
+    for (int c = 0; c < 3; ++c) planes[c][x] = hresize_one(row, t.xofs0[x], t.xofs1[x], t.alpha[x], c);
+}
+
+// Only called with permute tables (Preprocessor checks perm_lanes).
+void resize_row(const uint8_t* upper, const uint8_t* lower, const HResizeArgs& t, int16_t b0, int16_t b1,
+                const int* channel, const float* k, const float* m, float* const* out) {
+  // vpmulhw on lanes whose high half is zero: the low half gets (h * b) >> 16, the high half 0.
+  const __m512i vb0 = _mm512_set1_epi32(static_cast<uint16_t>(b0)), vb1 = _mm512_set1_epi32(static_cast<uint16_t>(b1));
+  const __m512i two = _mm512_set1_epi32(2);
+  __m512 vk[3], vm[3];
+  for (int p = 0; p < 3; ++p) vk[p] = _mm512_set1_ps(k[p]), vm[p] = _mm512_set1_ps(m[p]);
+  const int n = t.perm_lanes;
+  const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
+  int x = 0;
+  for (int g = 0; x + n <= t.dst_width; ++g, x += n) {
+    const Windows wu = windows(upper, t, g), wl = windows(lower, t, g);
+    const __m512i a = _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
+    const uint8_t* idx = t.perm_index + static_cast<size_t>(g) * 192;
+    for (int p = 0; p < 3; ++p) {
+      const __m512i sel = _mm512_loadu_si512(idx + channel[p] * 64);
+      const __m512i hu = taps(wu, sel, a), hl = taps(wl, sel, a);
+      // At most 255 * 4 before the shift, never negative: no clamping needed.
+      const __m512i v = _mm512_add_epi32(_mm512_mulhi_epi16(hu, vb0), _mm512_mulhi_epi16(hl, vb1));
+      const __m512i pix = _mm512_srai_epi32(_mm512_add_epi32(v, two), 2);
+      _mm512_mask_storeu_ps(out[p] + x, lanes, _mm512_fmadd_ps(_mm512_cvtepi32_ps(pix), vk[p], vm[p]));
+    }
+  }
+  for (; x < t.dst_width; ++x)
+    for (int p = 0; p < 3; ++p) {
+      const int c = channel[p];
+      const int16_t hu = hresize_one(upper, t.xofs0[x], t.xofs1[x], t.alpha[x], c);
+      const int16_t hl = hresize_one(lower, t.xofs0[x], t.xofs1[x], t.alpha[x], c);
+      const __m128 v = _mm_set_ss(static_cast<float>(vresize_one(hu, hl, b0, b1)));
+      out[p][x] = _mm_cvtss_f32(_mm_fmadd_ss(v, _mm_set_ss(k[p]), _mm_set_ss(m[p])));
+    }
+}
+
+}  // namespace
+
+const ResizeKernels* avx512vbmi_kernels() {
+  static const ResizeKernels k{"avx512vbmi", hresize, avx512_kernels()->vresize, avx512_kernels()->fill,
+                               resize_row};
+  return &k;
+}
+
+}  // namespace kiln::vision::detail
