@@ -36,11 +36,14 @@ Status EngineSource::parse(BuilderConfig& config) const {
 void BuildOptions::add_to(CLI::App& app) {
   app.add_option("--threads", threads, "Threads the engine is built for and runs with (default 1)");
   app.add_flag("--no-optimize", no_optimize, "Skip the graph optimization passes (keep the imported graph)");
+  app.add_option("--postprocess", postprocess,
+                 "Append a post-processing step to the engine: yolox[:score=0.25,iou=0.45,max=100] "
+                 "(decode + class-aware NMS)");
 }
 
 Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
-  if (for_plan && (threads || no_optimize)) {
-    return invalid_argument(std::string(threads ? "--threads" : "--no-optimize") +
+  if (for_plan && (threads || no_optimize || !postprocess.empty())) {
+    return invalid_argument(std::string(threads ? "--threads" : no_optimize ? "--no-optimize" : "--postprocess") +
                             " applies when building from ONNX; a plan keeps the settings it was built with");
   }
   if (threads && (*threads < 1 || *threads > 1024)) {
@@ -48,6 +51,7 @@ Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   }
   config.threads = threads.value_or(1);
   config.optimize = !no_optimize;
+  config.postprocess = postprocess;
   return Status::ok();
 }
 

@@ -28,10 +28,11 @@ struct EngineSource {
   Status parse(BuilderConfig& config) const;
 };
 
-/// --threads T, --no-optimize: how an ONNX model is built.
+/// --threads T, --no-optimize, --postprocess STEP: how an ONNX model is built.
 struct BuildOptions {
   std::optional<int> threads;
   bool no_optimize = false;
+  std::string postprocess;  // BuilderConfig::postprocess ("yolox[:score=S,iou=I,max=M]")
 
   void add_to(CLI::App& app);
   /// Checks 1 <= T <= 1024 and fills `config`. `for_plan`: these options only apply when building,

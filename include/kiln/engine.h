@@ -36,6 +36,10 @@ struct BuilderConfig {
   int threads = 1;
   /// Graph optimization passes; off keeps the imported graph (for debugging).
   bool optimize = true;
+  /// A post-processing step appended to the graph before the passes, as TensorRT appends its NMS
+  /// plugin: "" (none) or "yolox" (decode + class-aware NMS of a YOLOX head, kiln.YoloxPostprocess;
+  /// "yolox:score=0.25,iou=0.45,max=100" sets its thresholds). See docs/vision.md.
+  std::string postprocess;
   /// Receives one line per build step ("fuse-conv-bn: 53 rewrites").
   std::function<void(const std::string&)> log;
 };
