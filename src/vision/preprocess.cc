@@ -69,10 +69,18 @@ ResizeTables make_tables(int src_w, int src_h, int dst_w, int dst_h) {
   // Byte-permute tables. A group of 16 columns whose taps lie within 128 bytes reads one
   // 128-byte window; otherwise a group is two blocks of b <= 8 columns whose taps each lie within
   // 64 bytes (at 3x shrinking b is 7: groups of 14). Below 4 (past ~5x shrinking), gathers.
+  // Group starts: every `lanes` columns, plus one ending at the row's end when needed.
+  auto starts = [&](int lanes) {
+    std::vector<int> xs;
+    for (int x0 = 0; x0 + lanes <= dst_w; x0 += lanes) xs.push_back(x0);
+    if (dst_w >= lanes && dst_w % lanes != 0) xs.push_back(dst_w - lanes);
+    return xs;
+  };
   auto span = [&](int x0, int n) { return t.xofs1[x0 + n - 1] + 3 - t.xofs0[x0]; };
+  // Every block of n columns (two per group unless n is 16) spans at most `limit` bytes.
   auto all_fit = [&](int n, int limit) {
-    for (int x0 = 0; x0 + n <= dst_w; x0 += n)
-      if (span(x0, n) > limit) return false;
+    for (int x0 : starts(n == 16 ? 16 : 2 * n))
+      if (span(x0, n) > limit || (n != 16 && span(x0 + n, n) > limit)) return false;
     return true;
   };
   int block = 0;  // columns per window; two windows per group unless block is 16
@@ -84,8 +92,9 @@ ResizeTables make_tables(int src_w, int src_h, int dst_w, int dst_h) {
   }
   if (block) {
     t.perm_lanes = block == 16 ? 16 : 2 * block;
-    for (int x0 = 0; x0 + t.perm_lanes <= dst_w; x0 += t.perm_lanes) {
+    for (int x0 : starts(t.perm_lanes)) {
       const int lo = t.xofs0[x0], hi = block == 16 ? lo + 64 : t.xofs0[x0 + block];
+      t.perm_x.push_back(x0);
       t.perm_lo.push_back(lo);
       t.perm_hi.push_back(hi);
       for (int c = 0; c < 3; ++c) {

@@ -73,12 +73,13 @@ struct ResizeTables {
   std::vector<int32_t> yofs0, yofs1;  // source rows of the upper and lower taps
   std::vector<int16_t> beta0, beta1;  // their weights (sum 2048)
   int x_gather_end = 0;               // see HResizeArgs
-  std::vector<int32_t> perm_lo, perm_hi;  // see HResizeArgs
+  std::vector<int32_t> perm_x, perm_lo, perm_hi;  // see HResizeArgs
   std::vector<uint8_t> perm_index;
   int perm_lanes = 0;
   HResizeArgs hargs() const {
     return {xofs0.data(), xofs1.data(), alpha.data(), dst_width, x_gather_end,
-            perm_lo.data(), perm_hi.data(), perm_index.data(), perm_lanes, src_width * 3};
+            perm_x.data(), perm_lo.data(), perm_hi.data(), perm_index.data(), perm_lanes,
+            static_cast<int>(perm_x.size()), src_width * 3};
   }
 };
 

@@ -21,10 +21,15 @@ struct HResizeArgs {
   /// of `perm_lanes` (0: no tables); group g picks its taps from two 64-byte windows of the row,
   /// at perm_lo[g] and perm_hi[g], with perm_index[g * 192 + c * 64 ..] for channel c (byte 4i:
   /// left tap of lane i, byte 4i + 2: right tap; indices >= 64 read the second window).
+  /// Group g covers columns perm_x[g] .. + perm_lanes; when the width is not a multiple of the
+  /// group, one last group ends at the row's end, overlapping the one before (recomputing a few
+  /// columns to the same values is cheaper than a scalar tail).
+  const int32_t* perm_x;
   const int32_t* perm_lo;
   const int32_t* perm_hi;
   const uint8_t* perm_index;
   int perm_lanes;
+  int perm_groups;
   int row_bytes;  // 3 * source width: loads stop there
 };
 

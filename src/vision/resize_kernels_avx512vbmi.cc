@@ -39,15 +39,16 @@ void hresize(const uint8_t* row, const HResizeArgs& t, int16_t* h0, int16_t* h1,
   int16_t* planes[3] = {h0, h1, h2};
   const int n = t.perm_lanes;
   const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
-  int x = 0;
-  for (int g = 0; x + n <= t.dst_width; ++g, x += n) {
+  for (int g = 0; g < t.perm_groups; ++g) {
+    const int x = t.perm_x[g];
     const Windows w = windows(row, t, g);
     const __m512i a = _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
     const uint8_t* idx = t.perm_index + static_cast<size_t>(g) * 192;
     for (int c = 0; c < 3; ++c)
       _mm256_mask_storeu_epi16(planes[c] + x, lanes, _mm512_cvtepi32_epi16(taps(w, _mm512_loadu_si512(idx + c * 64), a)));
   }
-  for (; x < t.dst_width; ++x)
+  // Rows narrower than one group have no groups.
+  for (int x = t.perm_groups ? t.dst_width : 0; x < t.dst_width; ++x)
     for (int c = 0; c < 3; ++c) planes[c][x] = hresize_one(row, t.xofs0[x], t.xofs1[x], t.alpha[x], c);
 }
 
@@ -61,10 +62,14 @@ void resize_row(const uint8_t* upper, const uint8_t* lower, const HResizeArgs& t
   for (int p = 0; p < 3; ++p) vk[p] = _mm512_set1_ps(k[p]), vm[p] = _mm512_set1_ps(m[p]);
   const int n = t.perm_lanes;
   const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
-  int x = 0;
-  for (int g = 0; x + n <= t.dst_width; ++g, x += n) {
+  for (int g = 0; g < t.perm_groups; ++g) {
+    const int x = t.perm_x[g];
+    // While a whole vector fits in the row, loads and stores are unmasked (masked stores that
+    // split cache lines are slow): lanes past the group's are written and then overwritten by
+    // the next group.
+    const bool whole = x + 16 <= t.dst_width;
     const Windows wu = windows(upper, t, g), wl = windows(lower, t, g);
-    const __m512i a = _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
+    const __m512i a = whole ? _mm512_loadu_si512(t.alpha + x) : _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
     const uint8_t* idx = t.perm_index + static_cast<size_t>(g) * 192;
     for (int p = 0; p < 3; ++p) {
       const __m512i sel = _mm512_loadu_si512(idx + channel[p] * 64);
@@ -72,10 +77,15 @@ void resize_row(const uint8_t* upper, const uint8_t* lower, const HResizeArgs& t
       // At most 255 * 4 before the shift, never negative: no clamping needed.
       const __m512i v = _mm512_add_epi32(_mm512_mulhi_epi16(hu, vb0), _mm512_mulhi_epi16(hl, vb1));
       const __m512i pix = _mm512_srai_epi32(_mm512_add_epi32(v, two), 2);
-      _mm512_mask_storeu_ps(out[p] + x, lanes, _mm512_fmadd_ps(_mm512_cvtepi32_ps(pix), vk[p], vm[p]));
+      const __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pix), vk[p], vm[p]);
+      if (whole)
+        _mm512_storeu_ps(out[p] + x, f);
+      else
+        _mm512_mask_storeu_ps(out[p] + x, lanes, f);
     }
   }
-  for (; x < t.dst_width; ++x)
+  // Rows narrower than one group have no groups.
+  for (int x = t.perm_groups ? t.dst_width : 0; x < t.dst_width; ++x)
     for (int p = 0; p < 3; ++p) {
       const int c = channel[p];
       const int16_t hu = hresize_one(upper, t.xofs0[x], t.xofs1[x], t.alpha[x], c);
