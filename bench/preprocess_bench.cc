@@ -30,9 +30,11 @@ using Clock = std::chrono::steady_clock;
 using kiln::vision::Placement;
 
 constexpr float kMean[3] = {123.675f, 116.28f, 103.53f};  // ImageNet means, RGB, in 8-bit units
-constexpr float kScale = 1.0f / 57.375f;                   // one std for all channels (blobFromImage's form)
+constexpr float kScale = 1.0f / 57.375f;                  // one std for all channels (blobFromImage's form)
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -46,7 +48,8 @@ cv::Mat make_image(int w, int h) {
   std::mt19937 rng(42);
   for (int y = 0; y < h; ++y) {
     uint8_t* p = img.ptr<uint8_t>(y);
-    for (int x = 0; x < w * 3; ++x) p[x] = static_cast<uint8_t>((x / 3 * 7 + y * 3 + (x % 3) * 50 + rng() % 48) & 255);
+    for (int x = 0; x < w * 3; ++x)
+      p[x] = static_cast<uint8_t>((x / 3 * 7 + y * 3 + (x % 3) * 50 + rng() % 48) & 255);
   }
   return img;
 }
@@ -82,10 +85,11 @@ Result run_case(const cv::Mat& src, int out_w, int out_h, int threads, int itera
   const int right = out_w - g.resized_width - left, bottom = out_h - g.resized_height - top;
   auto run_opencv = [&] {
     cv::resize(src, resized, cv::Size(g.resized_width, g.resized_height), 0, 0, cv::INTER_LINEAR);
-    cv::copyMakeBorder(resized, padded, top, bottom, left, right, cv::BORDER_CONSTANT, cv::Scalar(114, 114, 114));
+    cv::copyMakeBorder(resized, padded, top, bottom, left, right, cv::BORDER_CONSTANT,
+                       cv::Scalar(114, 114, 114));
     // mean in the order of the swapped (RGB) channels, as blobFromImage documents.
-    blob = cv::dnn::blobFromImage(padded, kScale, cv::Size(), cv::Scalar(kMean[0], kMean[1], kMean[2]), true, false,
-                                  CV_32F);
+    blob = cv::dnn::blobFromImage(padded, kScale, cv::Size(), cv::Scalar(kMean[0], kMean[1], kMean[2]), true,
+                                  false, CV_32F);
   };
   auto run_kiln = [&] {
     if (kiln::Status st = pre->run(view, ours, &pool); !st) {
@@ -106,7 +110,8 @@ Result run_case(const cv::Mat& src, int out_w, int out_h, int threads, int itera
   }
   double max_diff = 0;
   const float* ref = blob.ptr<float>();
-  for (size_t i = 0; i < pre->output_floats(); ++i) max_diff = std::max(max_diff, std::fabs(double(ours[i]) - ref[i]) / kScale);
+  for (size_t i = 0; i < pre->output_floats(); ++i)
+    max_diff = std::max(max_diff, std::fabs(double(ours[i]) - ref[i]) / kScale);
   return {median(tk), median(tc), max_diff, pre->isa()};
 }
 
@@ -122,7 +127,8 @@ int main(int argc, char** argv) {
       iterations = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--threads" && i + 1 < argc) {
       thread_counts.clear();
-      for (char* t = std::strtok(argv[++i], ","); t; t = std::strtok(nullptr, ",")) thread_counts.push_back(std::atoi(t));
+      for (char* t = std::strtok(argv[++i], ","); t; t = std::strtok(nullptr, ","))
+        thread_counts.push_back(std::atoi(t));
     } else if (a == "--check") {
       check = true;
       iterations = 3;
@@ -132,10 +138,12 @@ int main(int argc, char** argv) {
     }
   }
   const cv::Mat src = make_image(1920, 1280);
-  std::printf("fused pre-processing vs OpenCV %s (resize + copyMakeBorder + blobFromImage), 1920x1280 BGR, "
-              "median of %d interleaved runs\n", CV_VERSION, iterations);
-  std::printf("%-10s %-8s %-8s %12s %12s %8s %14s\n", "output", "threads", "isa", "kiln ms", "opencv ms", "ratio",
-              "max diff (8b)");
+  std::printf(
+      "fused pre-processing vs OpenCV %s (resize + copyMakeBorder + blobFromImage), 1920x1280 BGR, "
+      "median of %d interleaved runs\n",
+      CV_VERSION, iterations);
+  std::printf("%-10s %-8s %-8s %12s %12s %8s %14s\n", "output", "threads", "isa", "kiln ms", "opencv ms",
+              "ratio", "max diff (8b)");
   bool ok = true;
   const int sizes[2][2] = {{960, 608}, {640, 640}};
   for (const auto& s : sizes) {
@@ -143,8 +151,8 @@ int main(int argc, char** argv) {
       Result r = run_case(src, s[0], s[1], t, iterations);
       const bool agree = r.max_diff_8bit <= 1.0 + 1e-3;
       ok = ok && agree;
-      std::printf("%4dx%-5d %-8d %-8s %12.3f %12.3f %7.2fx %14.3f%s\n", s[0], s[1], t, r.isa, r.kiln_ms, r.opencv_ms,
-                  r.opencv_ms / r.kiln_ms, r.max_diff_8bit, agree ? "" : "  (exceeds 1)");
+      std::printf("%4dx%-5d %-8d %-8s %12.3f %12.3f %7.2fx %14.3f%s\n", s[0], s[1], t, r.isa, r.kiln_ms,
+                  r.opencv_ms, r.opencv_ms / r.kiln_ms, r.max_diff_8bit, agree ? "" : "  (exceeds 1)");
     }
   }
   if (!ok) std::printf("outputs differ by more than one unit of the 8-bit scale\n");

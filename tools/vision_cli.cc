@@ -14,8 +14,8 @@ double StageTimes::median(size_t stage) const {
 }
 
 std::string StageTimes::summary(int images, int repeat) const {
-  std::string s = "time   median per image (" + std::to_string(images) + " image(s) x " + std::to_string(repeat) +
-                  " run(s)):";
+  std::string s = "time   median per image (" + std::to_string(images) + " image(s) x " +
+                  std::to_string(repeat) + " run(s)):";
   for (size_t i = 0; i < stages_.size(); ++i)
     s += std::string(i ? "," : "") + " " + stages_[i] + " " + fixed(median(i), 2) + " ms";
   return s;
@@ -35,8 +35,10 @@ Expected<TensorInfo> image_input(const Engine& engine) {
   if (in.dtype != DataType::kFloat32 || in.shape.size() != 4 || in.shape[0] != 1 || in.shape[1] != 3 ||
       in.shape[2] <= 0 || in.shape[3] <= 0)
     return invalid_argument("the model's input '" + in.name + "' is " + dtype_name(in.dtype) + "[" +
-                            shape_str(in.shape) + "]; an image model takes float32 [1, 3, H, W] with H and W fixed "
-                            "(build with --shapes " + in.name + ":1x3xHxW)");
+                            shape_str(in.shape) +
+                            "]; an image model takes float32 [1, 3, H, W] with H and W fixed "
+                            "(build with --shapes " +
+                            in.name + ":1x3xHxW)");
   return in;
 }
 

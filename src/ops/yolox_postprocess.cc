@@ -58,7 +58,8 @@ Status infer(InferContext& ctx) {
 }
 
 Status run(RunContext& ctx) {
-  if (!ctx.has_input(0) || ctx.input(0).dtype() != DataType::kFloat32) return ctx.error("input 0 must be float32");
+  if (!ctx.has_input(0) || ctx.input(0).dtype() != DataType::kFloat32)
+    return ctx.error("input 0 must be float32");
   const Tensor& x = ctx.input(0);
   const vision::YoloxParams p = read_params(ctx.node);
   KILN_RETURN_IF_ERROR(check_input(ctx.node, x.shape(), p));
@@ -93,19 +94,22 @@ Cost cost(const ir::Node&, std::span<const TensorType> in, std::span<const Tenso
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = "YoloxPostprocess", .domain = "kiln", .infer = infer, .reference = run, .cost = cost});
+KILN_REGISTER_OP(
+    {.op_type = "YoloxPostprocess", .domain = "kiln", .infer = infer, .reference = run, .cost = cost});
 
 Status append_postprocess(ir::Graph& graph, const std::string& spec) {
   vision::YoloxParams p;
   KILN_RETURN_IF_ERROR(vision::parse_yolox_options(spec, p));
   const std::string what = "--postprocess " + spec;
   if (graph.inputs.size() != 1 || graph.outputs.size() != 1)
-    return invalid_argument(what + ": the model must have one input (the image) and one output (the head), it has " +
-                            std::to_string(graph.inputs.size()) + " and " + std::to_string(graph.outputs.size()));
+    return invalid_argument(
+        what + ": the model must have one input (the image) and one output (the head), it has " +
+        std::to_string(graph.inputs.size()) + " and " + std::to_string(graph.outputs.size()));
   const ir::Value* image = graph.inputs[0];
   if (image->shape.size() != 4 || image->shape[2] <= 0 || image->shape[3] <= 0)
-    return invalid_argument(what + ": the input '" + image->name + "' must be [N, 3, H, W] with H and W known; give --shapes " +
-                            image->name + ":1x3x640x640");
+    return invalid_argument(what + ": the input '" + image->name +
+                            "' must be [N, 3, H, W] with H and W known; give --shapes " + image->name +
+                            ":1x3x640x640");
   p.input_height = static_cast<int>(image->shape[2]);
   p.input_width = static_cast<int>(image->shape[3]);
   KILN_RETURN_IF_ERROR(vision::check_yolox_params(p).with_context(what));
@@ -116,7 +120,8 @@ Status append_postprocess(ir::Graph& graph, const std::string& spec) {
   node->opset = 1;
   node->inputs = {graph.outputs[0]};
   for (const char* name : {"num_detections", "detection_boxes", "detection_scores", "detection_classes"}) {
-    if (graph.find_value(name)) return invalid_argument(what + ": the model already has a value named '" + name + "'");
+    if (graph.find_value(name))
+      return invalid_argument(what + ": the model already has a value named '" + name + "'");
     node->outputs.push_back(graph.get_or_create_value(name));
   }
   auto set_int = [&](const char* key, int64_t v) {

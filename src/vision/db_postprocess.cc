@@ -51,7 +51,8 @@ std::vector<std::vector<Point>> component_boundaries(const std::vector<uint8_t>&
       if (label[i] < 0) continue;
       const int root = find(parent, label[i]);
       // A boundary pixel has a 4-neighbour outside the mask (or the image).
-      const bool inner = x > 0 && x < w - 1 && y > 0 && y < h - 1 && mask[i - 1] && mask[i + 1] && mask[i - w] && mask[i + w];
+      const bool inner = x > 0 && x < w - 1 && y > 0 && y < h - 1 && mask[i - 1] && mask[i + 1] &&
+                         mask[i - w] && mask[i + w];
       if (inner) continue;
       if (index[root] < 0) {
         index[root] = static_cast<int>(out.size());
@@ -65,7 +66,8 @@ std::vector<std::vector<Point>> component_boundaries(const std::vector<uint8_t>&
 
 float box_score(const float* prob, int w, int h, const std::array<Point, 4>& box) {
   float fx0 = box[0].x, fx1 = box[0].x, fy0 = box[0].y, fy1 = box[0].y;
-  for (const Point& p : box) fx0 = std::min(fx0, p.x), fx1 = std::max(fx1, p.x), fy0 = std::min(fy0, p.y), fy1 = std::max(fy1, p.y);
+  for (const Point& p : box)
+    fx0 = std::min(fx0, p.x), fx1 = std::max(fx1, p.x), fy0 = std::min(fy0, p.y), fy1 = std::max(fy1, p.y);
   const int xmin = std::clamp(static_cast<int>(std::floor(fx0)), 0, w - 1);
   const int xmax = std::clamp(static_cast<int>(std::ceil(fx1)), 0, w - 1);
   const int ymin = std::clamp(static_cast<int>(std::floor(fy0)), 0, h - 1);
@@ -93,7 +95,8 @@ float box_score(const float* prob, int w, int h, const std::array<Point, 4>& box
   return count ? static_cast<float>(sum / count) : 0.0f;
 }
 
-std::vector<TextBox> db_postprocess(const float* prob, int w, int h, int src_w, int src_h, const DbParams& p) {
+std::vector<TextBox> db_postprocess(const float* prob, int w, int h, int src_w, int src_h,
+                                    const DbParams& p) {
   std::vector<uint8_t> mask(static_cast<size_t>(w) * h);
   for (size_t i = 0; i < mask.size(); ++i) mask[i] = prob[i] > p.threshold;
   auto regions = component_boundaries(mask, w, h);
@@ -132,7 +135,8 @@ std::vector<TextBox> db_postprocess(const float* prob, int w, int h, int src_w, 
   // sorted_boxes: by the top-left corner's y then x; then neighbours on one line (y within 10
   // pixels) are put left to right.
   std::stable_sort(boxes.begin(), boxes.end(), [](const TextBox& a, const TextBox& b) {
-    return a.corners[0].y < b.corners[0].y || (a.corners[0].y == b.corners[0].y && a.corners[0].x < b.corners[0].x);
+    return a.corners[0].y < b.corners[0].y ||
+           (a.corners[0].y == b.corners[0].y && a.corners[0].x < b.corners[0].x);
   });
   for (size_t i = 0; i + 1 < boxes.size(); ++i) {
     for (size_t j = i + 1; j-- > 0;) {

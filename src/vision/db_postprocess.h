@@ -31,7 +31,8 @@ struct TextBox {
 
 /// Boxes of a `map_w` x `map_h` probability map that covers a `src_w` x `src_h` image, in
 /// reading order (top to bottom, left to right within a line; PaddleOCR's sorted_boxes).
-std::vector<TextBox> db_postprocess(const float* prob, int map_w, int map_h, int src_w, int src_h, const DbParams& p);
+std::vector<TextBox> db_postprocess(const float* prob, int map_w, int map_h, int src_w, int src_h,
+                                    const DbParams& p);
 
 /// Mean of `prob` over the pixels inside the polygon `box` (map coordinates, vertices truncated
 /// to integers and edges included, like cv::fillPoly).

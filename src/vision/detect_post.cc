@@ -20,9 +20,11 @@ Status check_yolox_params(const YoloxParams& p) {
   if (p.strides.empty()) return invalid_argument("YOLOX post-processing: give at least one stride");
   for (int s : p.strides)
     if (s <= 0 || p.input_width % s != 0 || p.input_height % s != 0)
-      return invalid_argument("YOLOX post-processing: stride " + std::to_string(s) + " does not divide the input " +
-                              std::to_string(p.input_width) + "x" + std::to_string(p.input_height));
-  if (p.max_detections <= 0) return invalid_argument("YOLOX post-processing: max detections must be positive");
+      return invalid_argument("YOLOX post-processing: stride " + std::to_string(s) +
+                              " does not divide the input " + std::to_string(p.input_width) + "x" +
+                              std::to_string(p.input_height));
+  if (p.max_detections <= 0)
+    return invalid_argument("YOLOX post-processing: max detections must be positive");
   if (!(p.iou_threshold >= 0 && p.iou_threshold <= 1))
     return invalid_argument("YOLOX post-processing: the IoU threshold must lie in [0, 1]");
   return Status::ok();
@@ -46,7 +48,8 @@ std::vector<Detection> yolox_decode(const float* rows, int64_t anchors, int64_t 
         const float cy = (r[1] + static_cast<float>(gy)) * stride;
         const float w = std::exp(r[2]) * stride;
         const float h = std::exp(r[3]) * stride;
-        out.push_back({cx - w * 0.5f, cy - h * 0.5f, cx + w * 0.5f, cy + h * 0.5f, score, static_cast<int>(best)});
+        out.push_back(
+            {cx - w * 0.5f, cy - h * 0.5f, cx + w * 0.5f, cy + h * 0.5f, score, static_cast<int>(best)});
       }
     }
   }
@@ -62,7 +65,8 @@ float iou(const Detection& a, const Detection& b) {
   return uni > 0 ? inter / uni : 0.0f;
 }
 
-std::vector<Detection> nms_class_aware(const std::vector<Detection>& c, float iou_threshold, int max_detections) {
+std::vector<Detection> nms_class_aware(const std::vector<Detection>& c, float iou_threshold,
+                                       int max_detections) {
   std::vector<int> order(c.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int i, int j) { return c[i].score > c[j].score; });
@@ -88,7 +92,8 @@ std::vector<Detection> nms_class_aware(const std::vector<Detection>& c, float io
   return out;
 }
 
-std::vector<Detection> yolox_postprocess(const float* rows, int64_t anchors, int64_t width, const YoloxParams& p) {
+std::vector<Detection> yolox_postprocess(const float* rows, int64_t anchors, int64_t width,
+                                         const YoloxParams& p) {
   return nms_class_aware(yolox_decode(rows, anchors, width, p), p.iou_threshold, p.max_detections);
 }
 
@@ -113,7 +118,8 @@ Status parse_yolox_options(const std::string& text, YoloxParams& p) {
     else if (key == "max")
       p.max_detections = static_cast<int>(v);
     else
-      return invalid_argument("post-processing '" + text + "': unknown key '" + key + "' (use score, iou, max)");
+      return invalid_argument("post-processing '" + text + "': unknown key '" + key +
+                              "' (use score, iou, max)");
   }
   return check_yolox_params(p);
 }

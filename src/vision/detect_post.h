@@ -20,7 +20,7 @@ struct Detection {
 
 struct YoloxParams {
   int input_width = 640, input_height = 640;  // the network input the head's grids cover
-  std::vector<int> strides{8, 16, 32};         // one grid per stride, in the head's output order
+  std::vector<int> strides{8, 16, 32};        // one grid per stride, in the head's output order
   float score_threshold = 0.25f;              // keep boxes whose objectness * best class score is >= this
   float iou_threshold = 0.45f;                // suppress same-class boxes overlapping a kept one by more
   int max_detections = 100;                   // keep at most this many per image (best first)
@@ -48,7 +48,8 @@ std::vector<Detection> nms_class_aware(const std::vector<Detection>& candidates,
 float iou(const Detection& a, const Detection& b);
 
 /// Decode + filter + NMS for one image.
-std::vector<Detection> yolox_postprocess(const float* rows, int64_t anchors, int64_t width, const YoloxParams& p);
+std::vector<Detection> yolox_postprocess(const float* rows, int64_t anchors, int64_t width,
+                                         const YoloxParams& p);
 
 /// Parses "yolox" or "yolox:score=0.25,iou=0.45,max=100" into `p`'s thresholds (sizes untouched).
 Status parse_yolox_options(const std::string& text, YoloxParams& p);

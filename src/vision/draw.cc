@@ -14,18 +14,31 @@ namespace kiln::vision {
 
 Rgb class_color(int class_id) {
   // Golden-ratio hue steps keep neighbouring class ids apart.
-  const float h = static_cast<float>((class_id * 0.618033988749895) - static_cast<int>(class_id * 0.618033988749895));
+  const float h =
+      static_cast<float>((class_id * 0.618033988749895) - static_cast<int>(class_id * 0.618033988749895));
   const float s = 0.85f, v = 0.95f;
   const int i = static_cast<int>(h * 6);
-  const float f = h * 6 - static_cast<float>(i), p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
+  const float f = h * 6 - static_cast<float>(i), p = v * (1 - s), q = v * (1 - f * s),
+              t = v * (1 - (1 - f) * s);
   float r = v, g = t, b = p;
   switch (i % 6) {
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    case 5: r = v, g = p, b = q; break;
-    default: break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    case 5:
+      r = v, g = p, b = q;
+      break;
+    default:
+      break;
   }
   return {static_cast<uint8_t>(r * 255), static_cast<uint8_t>(g * 255), static_cast<uint8_t>(b * 255)};
 }

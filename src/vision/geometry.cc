@@ -21,7 +21,8 @@ Point RotatedRect::center() const {
 
 std::vector<Point> convex_hull(std::vector<Point> p) {
   std::sort(p.begin(), p.end(), [](Point a, Point b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
-  p.erase(std::unique(p.begin(), p.end(), [](Point a, Point b) { return a.x == b.x && a.y == b.y; }), p.end());
+  p.erase(std::unique(p.begin(), p.end(), [](Point a, Point b) { return a.x == b.x && a.y == b.y; }),
+          p.end());
   if (p.size() < 3) return p;
   std::vector<Point> hull(2 * p.size());
   size_t k = 0;
@@ -87,7 +88,9 @@ RotatedRect expand(const RotatedRect& r, float d) {
   Point v = unit(r.corners[1], r.corners[2], Point{-u.y, u.x});
   if (dist(r.corners[0], r.corners[1]) == 0 && dist(r.corners[1], r.corners[2]) > 0) u = Point{v.y, -v.x};
   const float hw = r.width * 0.5f + d, hh = r.height * 0.5f + d;
-  auto at = [&](float su, float sv) { return Point{c.x + su * hw * u.x + sv * hh * v.x, c.y + su * hw * u.y + sv * hh * v.y}; };
+  auto at = [&](float su, float sv) {
+    return Point{c.x + su * hw * u.x + sv * hh * v.x, c.y + su * hw * u.y + sv * hh * v.y};
+  };
   out.corners = {at(-1, -1), at(1, -1), at(1, 1), at(-1, 1)};
   out.width = 2 * hw;
   out.height = 2 * hh;
@@ -147,7 +150,8 @@ bool perspective_transform(const std::array<Point, 4>& src, const std::array<Poi
 Point transform_point(const Homography& h, Point p) {
   const double w = h[6] * p.x + h[7] * p.y + h[8];
   const double s = w != 0 ? 1.0 / w : 0.0;
-  return {static_cast<float>((h[0] * p.x + h[1] * p.y + h[2]) * s), static_cast<float>((h[3] * p.x + h[4] * p.y + h[5]) * s)};
+  return {static_cast<float>((h[0] * p.x + h[1] * p.y + h[2]) * s),
+          static_cast<float>((h[3] * p.x + h[4] * p.y + h[5]) * s)};
 }
 
 float polygon_area(const std::vector<Point>& poly) {

@@ -25,13 +25,15 @@ namespace {
 bool tail_contains(const std::vector<unsigned char>& bytes, std::string_view what) {
   const size_t from = bytes.size() > 1024 ? bytes.size() - 1024 : 0;
   return std::search(bytes.begin() + static_cast<std::ptrdiff_t>(from), bytes.end(), what.begin(), what.end(),
-                     [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); }) != bytes.end();
+                     [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); }) !=
+         bytes.end();
 }
 
 Status check_complete(const std::string& path, const std::vector<unsigned char>& bytes) {
   const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
-  const bool png = bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, "\x89PNG\r\n\x1a\n",
-                                                      [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); });
+  const bool png = bytes.size() >= 8 &&
+                   std::equal(bytes.begin(), bytes.begin() + 8, "\x89PNG\r\n\x1a\n",
+                              [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); });
   if (jpeg && !tail_contains(bytes, "\xFF\xD9"))
     return corrupt("image '" + path + "': truncated JPEG (no end-of-image marker); the file is incomplete");
   if (png && !tail_contains(bytes, "IEND"))
@@ -43,13 +45,13 @@ Status check_complete(const std::string& path, const std::vector<unsigned char>&
 
 Expected<Image> read_image(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return not_found("image '" + path + "': no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) return not_found("image '" + path + "': no such file");
   std::ifstream in(path, std::ios::binary);
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) return io_error("image '" + path + "': cannot be read");
   if (bytes.empty()) return corrupt("image '" + path + "': the file is empty");
-  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return unsupported("image '" + path + "': file over 2 GiB");
+  if (bytes.size() > static_cast<size_t>(INT32_MAX))
+    return unsupported("image '" + path + "': file over 2 GiB");
   // stb decodes a JPEG cut short without complaint (the missing data reads as zeros): a file
   // that lost its end-of-image marker (or a PNG its IEND chunk) is reported as truncated.
   if (Status st = check_complete(path, bytes); !st) return st;

@@ -34,8 +34,8 @@ namespace {
 // OpenCV's saturate_cast<short>(float): round to nearest, ties to even (cvRound).
 int16_t round_weight(float w) {
   const long v = std::lrint(w * 2048.0f);
-  return static_cast<int16_t>(std::clamp<long>(v, std::numeric_limits<int16_t>::min(),
-                                               std::numeric_limits<int16_t>::max()));
+  return static_cast<int16_t>(
+      std::clamp<long>(v, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()));
 }
 
 }  // namespace
@@ -131,7 +131,8 @@ const ResizeKernels& best_kernels() {
     const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
     if (avx512vbmi_kernels() && avx512 && __builtin_cpu_supports("avx512vbmi")) return avx512vbmi_kernels();
     if (avx512_kernels() && avx512) return avx512_kernels();
-    if (avx2_kernels() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return avx2_kernels();
+    if (avx2_kernels() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return avx2_kernels();
     return &scalar_kernels();
   }();
   return *best;
@@ -193,11 +194,13 @@ void Preprocessor::run_rows(const ImageView& src, float* out, int y_begin, int y
   };
   auto slot_of = [&](const int16_t* p) { return p == slot[0] ? 0 : 1; };
   // Shrinking rows by 1.5 or more, no source row serves two output rows: the one-pass kernel.
-  const bool one_pass = kernels_->resize_row && tables_.perm_lanes > 0 && 2 * tables_.src_height >= 3 * g.resized_height;
+  const bool one_pass =
+      kernels_->resize_row && tables_.perm_lanes > 0 && 2 * tables_.src_height >= 3 * g.resized_height;
   for (int y = y_begin; y < y_end; ++y) {
     const int dy = y - g.offset_y;
     if (dy < 0 || dy >= g.resized_height) {
-      for (int c = 0; c < 3; ++c) kernels_->fill(out + c * plane + static_cast<size_t>(y) * g.out_width, g.out_width, pad_[c]);
+      for (int c = 0; c < 3; ++c)
+        kernels_->fill(out + c * plane + static_cast<size_t>(y) * g.out_width, g.out_width, pad_[c]);
       continue;
     }
     if (one_pass) {
@@ -215,14 +218,15 @@ void Preprocessor::run_rows(const ImageView& src, float* out, int y_begin, int y
     }
     // The upper tap must not evict the row the lower tap is about to reuse.
     const int y1 = tables_.yofs1[dy];
-    const int16_t* upper = horizontal(tables_.yofs0[dy], slot_row[0] == y1 ? 0 : (slot_row[1] == y1 ? 1 : -1));
+    const int16_t* upper =
+        horizontal(tables_.yofs0[dy], slot_row[0] == y1 ? 0 : (slot_row[1] == y1 ? 1 : -1));
     const int16_t* lower = horizontal(y1, slot_of(upper));
     for (int c = 0; c < 3; ++c) {
       float* row = out + c * plane + static_cast<size_t>(y) * g.out_width;
       const int sc = source_channel_[c];
       if (g.offset_x > 0) kernels_->fill(row, g.offset_x, pad_[c]);
-      kernels_->vresize(upper + sc * rw, lower + sc * rw, tables_.beta0[dy], tables_.beta1[dy], rw, k_[c], m_[c],
-                        row + g.offset_x);
+      kernels_->vresize(upper + sc * rw, lower + sc * rw, tables_.beta0[dy], tables_.beta1[dy], rw, k_[c],
+                        m_[c], row + g.offset_x);
       const int right = g.out_width - g.offset_x - rw;
       if (right > 0) kernels_->fill(row + g.offset_x + rw, right, pad_[c]);
     }

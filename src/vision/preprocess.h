@@ -68,18 +68,27 @@ namespace detail {
 /// Sampling tables of one (source size, resized size) pair, OpenCV's INTER_LINEAR rules.
 struct ResizeTables {
   int src_width = 0, src_height = 0, dst_width = 0, dst_height = 0;
-  std::vector<int32_t> xofs0, xofs1;  // byte offsets of the left and right taps (x * 3)
-  std::vector<int32_t> alpha;         // per dst x: left weight | right weight << 16 (sum 2048)
-  std::vector<int32_t> yofs0, yofs1;  // source rows of the upper and lower taps
-  std::vector<int16_t> beta0, beta1;  // their weights (sum 2048)
-  int x_gather_end = 0;               // see HResizeArgs
+  std::vector<int32_t> xofs0, xofs1;              // byte offsets of the left and right taps (x * 3)
+  std::vector<int32_t> alpha;                     // per dst x: left weight | right weight << 16 (sum 2048)
+  std::vector<int32_t> yofs0, yofs1;              // source rows of the upper and lower taps
+  std::vector<int16_t> beta0, beta1;              // their weights (sum 2048)
+  int x_gather_end = 0;                           // see HResizeArgs
   std::vector<int32_t> perm_x, perm_lo, perm_hi;  // see HResizeArgs
   std::vector<uint8_t> perm_index;
   int perm_lanes = 0;
   HResizeArgs hargs() const {
-    return {xofs0.data(), xofs1.data(), alpha.data(), dst_width, x_gather_end,
-            perm_x.data(), perm_lo.data(), perm_hi.data(), perm_index.data(), perm_lanes,
-            static_cast<int>(perm_x.size()), src_width * 3};
+    return {xofs0.data(),
+            xofs1.data(),
+            alpha.data(),
+            dst_width,
+            x_gather_end,
+            perm_x.data(),
+            perm_lo.data(),
+            perm_hi.data(),
+            perm_index.data(),
+            perm_lanes,
+            static_cast<int>(perm_x.size()),
+            src_width * 3};
   }
 };
 
@@ -99,9 +108,7 @@ class Preprocessor {
   Status run(const ImageView& src, float* out, ThreadPool* pool = nullptr) const;
 
   const PreprocessSpec& spec() const { return spec_; }
-  size_t output_floats() const {
-    return size_t{3} * spec_.geometry.out_width * spec_.geometry.out_height;
-  }
+  size_t output_floats() const { return size_t{3} * spec_.geometry.out_width * spec_.geometry.out_height; }
   const char* isa() const { return kernels_->isa; }
 
  private:

@@ -35,7 +35,8 @@ struct HResizeArgs {
 
 /// Horizontal pass of one 3-channel source row into three planes (input channel order) of
 /// (left * a0 + right * a1) >> 4, as OpenCV narrows its int rows before the vertical pass.
-using HResizeFn = void (*)(const uint8_t* src_row, const HResizeArgs& t, int16_t* h0, int16_t* h1, int16_t* h2);
+using HResizeFn = void (*)(const uint8_t* src_row, const HResizeArgs& t, int16_t* h0, int16_t* h1,
+                           int16_t* h2);
 /// Vertical pass of one plane with OpenCV's rounding of its SIMD path:
 ///   p = clamp((((upper * b0) >> 16) + ((lower * b1) >> 16) + 2) >> 2, 0, 255)
 /// then out[x] = p * k + m, for n pixels.
@@ -46,8 +47,9 @@ using FillFn = void (*)(float* out, int n, float v);
 /// Both passes for one output row without the intermediate rows: for downscaling, where no
 /// source row serves two output rows, this saves writing and reading them back. Plane p reads
 /// input channel channel[p] and gets pixel * k[p] + m[p]; the results equal hresize + vresize.
-using ResizeRowFn = void (*)(const uint8_t* upper_row, const uint8_t* lower_row, const HResizeArgs& t, int16_t b0,
-                             int16_t b1, const int* channel, const float* k, const float* m, float* const* out);
+using ResizeRowFn = void (*)(const uint8_t* upper_row, const uint8_t* lower_row, const HResizeArgs& t,
+                             int16_t b0, int16_t b1, const int* channel, const float* k, const float* m,
+                             float* const* out);
 
 struct ResizeKernels {
   const char* isa;

@@ -25,10 +25,12 @@ void hresize(const uint8_t* row, const HResizeArgs& t, int16_t* h0, int16_t* h1,
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.alpha + x));
     const __m256i g0 = _mm256_i32gather_epi32(base, o0, 1);
     const __m256i g1 = _mm256_i32gather_epi32(base, o1, 1);
-    const __m256i p0 = _mm256_or_si256(_mm256_and_si256(g0, byte), _mm256_and_si256(_mm256_slli_epi32(g1, 16), high_byte));
+    const __m256i p0 =
+        _mm256_or_si256(_mm256_and_si256(g0, byte), _mm256_and_si256(_mm256_slli_epi32(g1, 16), high_byte));
     const __m256i p1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g0, 8), byte),
                                        _mm256_and_si256(_mm256_slli_epi32(g1, 8), high_byte));
-    const __m256i p2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g0, 16), byte), _mm256_and_si256(g1, high_byte));
+    const __m256i p2 =
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g0, 16), byte), _mm256_and_si256(g1, high_byte));
     const __m256i pairs[3] = {p0, p1, p2};
     for (int c = 0; c < 3; ++c) {
       const __m256i h = _mm256_srai_epi32(_mm256_madd_epi16(pairs[c], a), 4);

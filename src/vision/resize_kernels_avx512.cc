@@ -26,10 +26,12 @@ void hresize(const uint8_t* row, const HResizeArgs& t, int16_t* h0, int16_t* h1,
     const __m512i a = _mm512_loadu_si512(t.alpha + x);
     const __m512i g0 = _mm512_i32gather_epi32(o0, row, 1);
     const __m512i g1 = _mm512_i32gather_epi32(o1, row, 1);
-    const __m512i p0 = _mm512_or_si512(_mm512_and_si512(g0, byte), _mm512_and_si512(_mm512_slli_epi32(g1, 16), high_byte));
+    const __m512i p0 =
+        _mm512_or_si512(_mm512_and_si512(g0, byte), _mm512_and_si512(_mm512_slli_epi32(g1, 16), high_byte));
     const __m512i p1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(g0, 8), byte),
                                        _mm512_and_si512(_mm512_slli_epi32(g1, 8), high_byte));
-    const __m512i p2 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(g0, 16), byte), _mm512_and_si512(g1, high_byte));
+    const __m512i p2 =
+        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(g0, 16), byte), _mm512_and_si512(g1, high_byte));
     const __m512i pairs[3] = {p0, p1, p2};
     for (int c = 0; c < 3; ++c) {
       const __m512i h = _mm512_srai_epi32(_mm512_madd_epi16(pairs[c], a), 4);

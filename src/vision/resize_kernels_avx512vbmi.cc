@@ -45,7 +45,8 @@ void hresize(const uint8_t* row, const HResizeArgs& t, int16_t* h0, int16_t* h1,
     const __m512i a = _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
     const uint8_t* idx = t.perm_index + static_cast<size_t>(g) * 192;
     for (int c = 0; c < 3; ++c)
-      _mm256_mask_storeu_epi16(planes[c] + x, lanes, _mm512_cvtepi32_epi16(taps(w, _mm512_loadu_si512(idx + c * 64), a)));
+      _mm256_mask_storeu_epi16(planes[c] + x, lanes,
+                               _mm512_cvtepi32_epi16(taps(w, _mm512_loadu_si512(idx + c * 64), a)));
   }
   // Rows narrower than one group have no groups.
   for (int x = t.perm_groups ? t.dst_width : 0; x < t.dst_width; ++x)
@@ -56,7 +57,8 @@ void hresize(const uint8_t* row, const HResizeArgs& t, int16_t* h0, int16_t* h1,
 void resize_row(const uint8_t* upper, const uint8_t* lower, const HResizeArgs& t, int16_t b0, int16_t b1,
                 const int* channel, const float* k, const float* m, float* const* out) {
   // vpmulhw on lanes whose high half is zero: the low half gets (h * b) >> 16, the high half 0.
-  const __m512i vb0 = _mm512_set1_epi32(static_cast<uint16_t>(b0)), vb1 = _mm512_set1_epi32(static_cast<uint16_t>(b1));
+  const __m512i vb0 = _mm512_set1_epi32(static_cast<uint16_t>(b0)),
+                vb1 = _mm512_set1_epi32(static_cast<uint16_t>(b1));
   const __m512i two = _mm512_set1_epi32(2);
   __m512 vk[3], vm[3];
   for (int p = 0; p < 3; ++p) vk[p] = _mm512_set1_ps(k[p]), vm[p] = _mm512_set1_ps(m[p]);

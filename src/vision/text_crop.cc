@@ -43,7 +43,8 @@ Image rotate_90_ccw(const Image& img) {
   Image out(img.height, img.width, img.channels);
   const int c = img.channels;
   for (int y = 0; y < out.height; ++y)
-    for (int x = 0; x < out.width; ++x) std::copy_n(img.row(x) + (img.width - 1 - y) * c, c, out.row(y) + x * c);
+    for (int x = 0; x < out.width; ++x)
+      std::copy_n(img.row(x) + (img.width - 1 - y) * c, c, out.row(y) + x * c);
   return out;
 }
 
@@ -53,9 +54,11 @@ Expected<Image> crop_text(const Image& image, const std::array<Point, 4>& q) {
   const int h = static_cast<int>(std::max(len(q[0], q[3]), len(q[1], q[2])));
   if (w < 1 || h < 1) return invalid_argument("text box of zero size");
   // The map from the output rectangle to the quad: sampling goes output -> source.
-  const std::array<Point, 4> rect = {Point{0, 0}, Point{float(w), 0}, Point{float(w), float(h)}, Point{0, float(h)}};
+  const std::array<Point, 4> rect = {Point{0, 0}, Point{float(w), 0}, Point{float(w), float(h)},
+                                     Point{0, float(h)}};
   Homography m;
-  if (!perspective_transform(rect, q, m)) return invalid_argument("text box is degenerate (collinear corners)");
+  if (!perspective_transform(rect, q, m))
+    return invalid_argument("text box is degenerate (collinear corners)");
   Image crop = warp_perspective(image, m, w, h);
   if (static_cast<float>(h) / static_cast<float>(w) >= 1.5f) crop = rotate_90_ccw(crop);
   return crop;

@@ -20,7 +20,9 @@ YoloxParams tiny() {
   return p;
 }
 
-std::vector<float> rows(int anchors) { return std::vector<float>(static_cast<size_t>(anchors) * kWidth, 0.0f); }
+std::vector<float> rows(int anchors) {
+  return std::vector<float>(static_cast<size_t>(anchors) * kWidth, 0.0f);
+}
 
 void set(std::vector<float>& r, int anchor, std::initializer_list<float> v) {
   std::copy(v.begin(), v.end(), r.begin() + anchor * kWidth);
@@ -38,21 +40,21 @@ TEST(VisionYolox, DecodesOnTheGrids) {
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].class_id, 1);
   EXPECT_FLOAT_EQ(d[0].score, 0.8f * 0.9f);
-  EXPECT_FLOAT_EQ(d[0].x1, 12 - 4);   // center (1 + 0.5) * 8 = 12, w = 8
-  EXPECT_FLOAT_EQ(d[0].y1, 4 - 8);    // center 4, h = 2 * 8 = 16
+  EXPECT_FLOAT_EQ(d[0].x1, 12 - 4);  // center (1 + 0.5) * 8 = 12, w = 8
+  EXPECT_FLOAT_EQ(d[0].y1, 4 - 8);   // center 4, h = 2 * 8 = 16
   EXPECT_FLOAT_EQ(d[0].x2, 12 + 4);
   EXPECT_FLOAT_EQ(d[0].y2, 4 + 8);
   EXPECT_EQ(d[1].class_id, 0);
-  EXPECT_FLOAT_EQ(d[1].x1, 4 - 4);    // center 0.25 * 16 = 4, w = 0.5 * 16 = 8
+  EXPECT_FLOAT_EQ(d[1].x1, 4 - 4);  // center 0.25 * 16 = 4, w = 0.5 * 16 = 8
   EXPECT_FLOAT_EQ(d[1].y2, 8 + 8);
 }
 
 TEST(VisionYolox, NmsIsClassAwareOrderedAndCapped) {
-  std::vector<Detection> c = {
-      {0, 0, 10, 10, 0.6f, 0}, {1, 1, 11, 11, 0.9f, 0},  // overlap (IoU 0.68): the 0.9 one wins
-      {0, 0, 10, 10, 0.7f, 1},                           // same place, other class: kept
-      {50, 50, 60, 60, 0.7f, 0},                         // ties with the class-1 box: earlier first
-      {0, 0, 10, 6, 0.5f, 0}};                           // IoU with the winner 0.39 < 0.45: kept
+  std::vector<Detection> c = {{0, 0, 10, 10, 0.6f, 0},
+                              {1, 1, 11, 11, 0.9f, 0},    // overlap (IoU 0.68): the 0.9 one wins
+                              {0, 0, 10, 10, 0.7f, 1},    // same place, other class: kept
+                              {50, 50, 60, 60, 0.7f, 0},  // ties with the class-1 box: earlier first
+                              {0, 0, 10, 6, 0.5f, 0}};    // IoU with the winner 0.39 < 0.45: kept
   auto kept = nms_class_aware(c, 0.45f, 100);
   ASSERT_EQ(kept.size(), 4u);
   EXPECT_FLOAT_EQ(kept[0].score, 0.9f);
@@ -102,7 +104,8 @@ TEST(VisionYolox, OpMatchesTheLibraryPerImage) {
   score.kind = ir::Attribute::Kind::kFloat;
   score.f = 0.3f;
   node.attrs["score_threshold"] = score;
-  for (const char* n : {"count", "boxes", "scores", "classes"}) node.outputs.push_back(g.get_or_create_value(n));
+  for (const char* n : {"count", "boxes", "scores", "classes"})
+    node.outputs.push_back(g.get_or_create_value(n));
   // Two images: the second has boxes, the first none.
   Tensor x(DataType::kFloat32, {2, 5, kWidth});
   auto r = rows(5);

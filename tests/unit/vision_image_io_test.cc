@@ -92,7 +92,7 @@ TEST_F(VisionImageIo, ListsFilesOrOneFile) {
 TEST(VisionDraw, BoxesAndTextStayInside) {
   Image img(20, 10, 3);
   draw_box(img, -5, -5, 30, 30, Rgb{255, 0, 0});  // clipped: only the parts inside are drawn
-  EXPECT_EQ(img.row(0)[0], 0);                     // the box's top edge is outside
+  EXPECT_EQ(img.row(0)[0], 0);                    // the box's top edge is outside
   draw_box(img, 2, 2, 8, 6, Rgb{0, 255, 0}, 1);
   EXPECT_EQ(img.row(2)[5 * 3 + 1], 255);
   EXPECT_EQ(img.row(4)[5 * 3 + 1], 0);  // inside the outline stays untouched

@@ -44,7 +44,8 @@ double bilinear(const Image& img, int c, double sx, double sy) {
   if (y0 >= img.height - 1) y0 = img.height - 1, fy = 0;
   const int x1 = std::min(x0 + 1, img.width - 1), y1 = std::min(y0 + 1, img.height - 1);
   auto at = [&](int x, int y) { return static_cast<double>(img.row(y)[x * 3 + c]); };
-  return (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
+  return (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) +
+         (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
 }
 
 TEST(VisionPreprocess, TablesFollowOpenCvRules) {
@@ -98,17 +99,19 @@ struct Case {
   int sw, sh, ow, oh;
   Placement place;
 };
-const Case kCases[] = {{64, 48, 15, 9, Placement::kCenter},     {64, 48, 16, 16, Placement::kTopLeft},
-                       {64, 48, 17, 33, Placement::kCenter},    {40, 30, 31, 31, Placement::kCenter},
-                       {40, 30, 32, 32, Placement::kTopLeft},   {40, 30, 33, 65, Placement::kCenter},
-                       {7, 5, 64, 64, Placement::kCenter},      {1, 1, 8, 8, Placement::kCenter},
-                       {200, 3, 97, 50, Placement::kCenter},    {333, 217, 160, 96, Placement::kCenter},
+const Case kCases[] = {{64, 48, 15, 9, Placement::kCenter},        {64, 48, 16, 16, Placement::kTopLeft},
+                       {64, 48, 17, 33, Placement::kCenter},       {40, 30, 31, 31, Placement::kCenter},
+                       {40, 30, 32, 32, Placement::kTopLeft},      {40, 30, 33, 65, Placement::kCenter},
+                       {7, 5, 64, 64, Placement::kCenter},         {1, 1, 8, 8, Placement::kCenter},
+                       {200, 3, 97, 50, Placement::kCenter},       {333, 217, 160, 96, Placement::kCenter},
                        {1920, 1280, 640, 640, Placement::kCenter}, {400, 20, 30, 10, Placement::kCenter}};
 
 TEST(VisionPreprocess, EveryIsaMatchesScalar) {
   std::vector<const detail::ResizeKernels*> isas = {detail::avx2_kernels()};
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) isas.push_back(detail::avx512_kernels());
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi"))
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+    isas.push_back(detail::avx512_kernels());
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vbmi"))
     isas.push_back(detail::avx512vbmi_kernels());
   if (!__builtin_cpu_supports("avx2")) isas.clear();
   for (const Case& c : kCases) {
@@ -118,7 +121,8 @@ TEST(VisionPreprocess, EveryIsaMatchesScalar) {
     for (const auto* isa : isas) {
       const auto got = run(img, spec, isa);
       for (size_t i = 0; i < ref.size(); ++i)
-        ASSERT_EQ(got[i], ref[i]) << isa->isa << " " << c.sw << "x" << c.sh << " -> " << c.ow << "x" << c.oh << " at " << i;
+        ASSERT_EQ(got[i], ref[i]) << isa->isa << " " << c.sw << "x" << c.sh << " -> " << c.ow << "x" << c.oh
+                                  << " at " << i;
     }
   }
 }
@@ -142,7 +146,8 @@ TEST(VisionPreprocess, WithinOneUnitOfExactBilinear) {
 
 TEST(VisionPreprocess, PaddingChannelOrderAndNormalization) {
   Image img(10, 5, 3);  // one color: R=200, G=100, B=50
-  for (int i = 0; i < 50; ++i) img.pixels[i * 3] = 200, img.pixels[i * 3 + 1] = 100, img.pixels[i * 3 + 2] = 50;
+  for (int i = 0; i < 50; ++i)
+    img.pixels[i * 3] = 200, img.pixels[i * 3 + 1] = 100, img.pixels[i * 3 + 2] = 50;
   PreprocessSpec s;
   s.geometry = letterbox(10, 5, 8, 8, Placement::kCenter);  // 8x4 image, rows 2..5
   s.input_order = ChannelOrder::kRGB;
@@ -158,7 +163,8 @@ TEST(VisionPreprocess, PaddingChannelOrderAndNormalization) {
     const float pad_value = (s.pad_pixel[c] / 255.0f - s.mean[c]) / s.std[c];
     for (int y = 0; y < 8; ++y) {
       const float want = (y >= 2 && y < 6) ? image_value : pad_value;
-      for (int x = 0; x < 8; ++x) EXPECT_NEAR(out[(c * 8 + y) * 8 + x], want, 1e-5) << c << " " << y << " " << x;
+      for (int x = 0; x < 8; ++x)
+        EXPECT_NEAR(out[(c * 8 + y) * 8 + x], want, 1e-5) << c << " " << y << " " << x;
     }
   }
   s.pad_value = 0.0f;  // PaddleOCR's raw zero padding
