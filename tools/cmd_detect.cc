@@ -21,6 +21,7 @@
 #include "vision/image_io.h"
 #include "vision/preprocess.h"
 #include "vision_cli.h"
+#include "vision_options.h"
 
 namespace kiln::cli {
 namespace {
@@ -31,10 +32,7 @@ using vision::Detection;
 struct DetectCommand {
   EngineSource source;
   BuildOptions build;
-  std::string images, out_dir, names_file, save_raw;
-  float score = 0.25f, iou = 0.45f;
-  int max_detections = 100;
-  int repeat = 1;
+  DetectOptions detect;
 };
 
 // The head's rows become detections either inside the engine (the appended step's outputs) or
@@ -99,24 +97,20 @@ Status yolox_preprocess(const vision::Image& rgb, const vision::ResizeGeometry& 
   return vision::preprocess(rgb.view(), spec, out.data<float>(), &pool);
 }
 
-int run_detect(const DetectCommand& o) {
+int run_detect(const DetectCommand& c) {
+  const DetectOptions& o = c.detect;
   BuilderConfig config;
-  for (Status st : {o.source.parse(config), o.build.parse(config, o.source.is_plan())}) {
+  vision::YoloxParams params;
+  for (Status st : {c.source.parse(config), c.build.parse(config, c.source.is_plan()), o.parse(params)}) {
     if (!st) return fail("kiln detect", st, 2);
   }
-  vision::YoloxParams params;
-  params.score_threshold = o.score;
-  params.iou_threshold = o.iou;
-  params.max_detections = o.max_detections;
-  if (Status st = vision::check_yolox_params(params); !st) return fail("kiln detect", st, 2);
-  if (o.repeat < 1) return fail("kiln detect", invalid_argument("--repeat must be at least 1"), 2);
   auto files = vision::list_images(o.images);
   if (!files) return fail("kiln detect", files.status(), 2);
-  if (!o.source.is_plan() && o.save_raw.empty()) {
+  if (!c.source.is_plan() && o.save_raw.empty()) {
     config.postprocess = "yolox:score=" + std::to_string(o.score) + ",iou=" + std::to_string(o.iou) +
                          ",max=" + std::to_string(o.max_detections);
   }
-  auto loaded = open_engine(o.source, config);
+  auto loaded = open_engine(c.source, config);
   if (!loaded) return fail("kiln detect", loaded.status(), 1);
   const Engine& engine = *loaded->engine;
   auto input = image_input(engine);
@@ -124,7 +118,7 @@ int run_detect(const DetectCommand& o) {
   const bool in_engine = has_postprocess_outputs(engine);
   if (in_engine && !o.save_raw.empty())
     return fail("kiln detect",
-                invalid_argument("--save-raw needs the head's raw output, but the plan '" + o.source.path +
+                invalid_argument("--save-raw needs the head's raw output, but the plan '" + c.source.path +
                                  "' ends in the post-processing step; give the .onnx model"),
                 2);
   const int net_w = static_cast<int>(input->shape[3]), net_h = static_cast<int>(input->shape[2]);
@@ -143,7 +137,7 @@ int run_detect(const DetectCommand& o) {
       if (layer == post_layer) engine_post_ms += us / 1000.0;
     });
   }
-  std::cout << "model  " << o.source.path << "  " << (loaded->built ? "built" : "loaded") << " in "
+  std::cout << "model  " << c.source.path << "  " << (loaded->built ? "built" : "loaded") << " in "
             << fixed(loaded->setup_ms, 1) << " ms; input " << input->name << " " << shape_str(input->shape)
             << "; post-processing "
             << (in_engine ? "in the engine (kiln.YoloxPostprocess)" : "by the library") << "\n";
@@ -166,7 +160,7 @@ int run_detect(const DetectCommand& o) {
 
   vision::ThreadPool pool(engine.threads());
   StageTimes times({"pre", "infer", "post"});
-  nlohmann::json report = {{"model", o.source.path}, {"images", nlohmann::json::array()}};
+  nlohmann::json report = {{"model", c.source.path}, {"images", nlohmann::json::array()}};
   int failed = 0;
   for (const std::string& file : *files) {
     nlohmann::json entry = {{"file", file}};
@@ -262,23 +256,13 @@ int run_detect(const DetectCommand& o) {
 
 }  // namespace
 
-KILN_REGISTER_COMMAND(
-    {"detect", "Detect objects in images with a YOLOX model: pre-processing, engine, NMS", [](CLI::App& app) {
-       auto o = std::make_shared<DetectCommand>();
-       o->source.add_to(app);
-       o->build.add_to(app);
-       app.add_option("--images", o->images, "An image file or a folder of images")->required();
-       app.add_option("--out", o->out_dir, "Write annotated images and detections.json here");
-       app.add_option("--names", o->names_file,
-                      "Class names, one a line (default: coco.names next to the images)");
-       app.add_option("--score", o->score, "Keep boxes with objectness * class score >= S (0.25)");
-       app.add_option("--iou", o->iou, "Suppress same-class boxes with IoU above I (0.45)");
-       app.add_option("--max", o->max_detections, "Keep at most M boxes per image (100)");
-       app.add_option("--repeat", o->repeat, "Run each image N times, for steadier timings");
-       app.add_option("--save-raw", o->save_raw,
-                      "Write the head's raw output per image as NAME.npy here (builds without "
-                      "the post-processing step; for tests/vision/yolox_ref.py)");
-       return std::function<int()>([o] { return run_detect(*o); });
-     }});
+KILN_REGISTER_COMMAND({"detect", "Detect objects in images with a YOLOX model: pre-processing, engine, NMS",
+                       [](CLI::App& app) {
+                         auto o = std::make_shared<DetectCommand>();
+                         o->source.add_to(app);
+                         o->build.add_to(app);
+                         o->detect.add_to(app);
+                         return std::function<int()>([o] { return run_detect(*o); });
+                       }});
 
 }  // namespace kiln::cli

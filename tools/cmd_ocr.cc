@@ -21,23 +21,14 @@
 #include "vision/preprocess.h"
 #include "vision/text_crop.h"
 #include "vision_cli.h"
+#include "vision_options.h"
 
 namespace kiln::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct OcrCommand {
-  std::string images, models_dir = ".cache/models/ocr-models/package/assets", out_dir;
-  std::string det_file = "ch_PP-OCRv4_det_infer.onnx", rec_file = "ch_PP-OCRv4_rec_infer.onnx",
-              cls_file = "ch_ppocr_mobile_v2.0_cls_infer.onnx", dict_file = "ppocr_keys_v1.txt";
-  int threads = 1;
-  int repeat = 1;
-  bool no_cls = false;
-  int det_limit = 960;      // PaddleOCR's det_limit_side_len (limit type "max")
-  int rec_bucket = 160;     // recognizer widths are rounded up to a multiple of this
-  float drop_score = 0.5f;  // PaddleOCR drops recognized text scored below this
-};
+using OcrCommand = OcrOptions;
 
 // Engines by (model, input shape), built on first use (the PP-OCR models' input is "x").
 class EngineCache {
@@ -207,11 +198,7 @@ class OcrPipeline {
 
 int run_ocr(const OcrCommand& o) {
   const char* who = "kiln ocr";
-  if (o.threads < 1 || o.threads > vision::ThreadPool::kMaxThreads)
-    return fail(who,
-                invalid_argument("--threads must be 1 to " + std::to_string(vision::ThreadPool::kMaxThreads)),
-                2);
-  if (o.repeat < 1) return fail(who, invalid_argument("--repeat must be at least 1"), 2);
+  if (Status st = o.parse(); !st) return fail(who, st, 2);
   for (const std::string& f : {o.det_file, o.rec_file, o.cls_file, o.dict_file}) {
     if (o.no_cls && f == o.cls_file) continue;
     if (!fs::is_regular_file(fs::path(o.models_dir) / f))
@@ -302,19 +289,11 @@ int run_ocr(const OcrCommand& o) {
 
 }  // namespace
 
-KILN_REGISTER_COMMAND(
-    {"ocr", "Read text in images with PP-OCRv4: detection, direction, recognition", [](CLI::App& app) {
-       auto o = std::make_shared<OcrCommand>();
-       app.add_option("--images", o->images, "An image file or a folder of images")->required();
-       app.add_option("--models", o->models_dir,
-                      "Folder of the PP-OCR models and ppocr_keys_v1.txt (default: "
-                      ".cache/models/ocr-models/package/assets)");
-       app.add_option("--out", o->out_dir, "Write annotated images and ocr.json here");
-       app.add_option("--threads", o->threads, "Threads for the engines and pre-processing (1)");
-       app.add_option("--repeat", o->repeat, "Run each image N times, for steadier timings");
-       app.add_flag("--no-cls", o->no_cls, "Skip the text direction classifier");
-       app.add_option("--det-limit", o->det_limit, "Longest side the detector sees (960)");
-       return std::function<int()>([o] { return run_ocr(*o); });
-     }});
+KILN_REGISTER_COMMAND({"ocr", "Read text in images with PP-OCRv4: detection, direction, recognition",
+                       [](CLI::App& app) {
+                         auto o = std::make_shared<OcrCommand>();
+                         o->add_to(app);
+                         return std::function<int()>([o] { return run_ocr(*o); });
+                       }});
 
 }  // namespace kiln::cli

@@ -5,18 +5,25 @@
 
 namespace kiln::vision {
 
+// Samples at 1/32-pixel positions, as OpenCV's warpPerspective (INTER_BITS = 5) does, so that
+// crops match cv::warpPerspective within one unit.
 Image warp_perspective(const Image& img, const Homography& h, int out_w, int out_h) {
   Image out(out_w, out_h, img.channels);
   const int c = img.channels;
   for (int y = 0; y < out_h; ++y) {
     uint8_t* dst = out.row(y);
     for (int x = 0; x < out_w; ++x, dst += c) {
-      const Point s = transform_point(h, {static_cast<float>(x), static_cast<float>(y)});
-      const float sx = std::clamp(s.x, 0.0f, static_cast<float>(img.width - 1));
-      const float sy = std::clamp(s.y, 0.0f, static_cast<float>(img.height - 1));
-      const int x0 = static_cast<int>(sx), y0 = static_cast<int>(sy);
-      const int x1 = std::min(x0 + 1, img.width - 1), y1 = std::min(y0 + 1, img.height - 1);
-      const float fx = sx - x0, fy = sy - y0;
+      // In double and rounded half to even, as OpenCV computes the 1/32 positions.
+      const double w = h[6] * x + h[7] * y + h[8];
+      const double iw = w != 0 ? 32.0 / w : 0.0;
+      const long qx = std::lrint(std::clamp((h[0] * x + h[1] * y + h[2]) * iw, -32.0, 32.0 * img.width));
+      const long qy = std::lrint(std::clamp((h[3] * x + h[4] * y + h[5]) * iw, -32.0, 32.0 * img.height));
+      const float fx = static_cast<float>(qx & 31) / 32.0f, fy = static_cast<float>(qy & 31) / 32.0f;
+      // Taps outside the image repeat the border pixel (BORDER_REPLICATE).
+      const int x0 = std::clamp(static_cast<int>(qx >> 5), 0, img.width - 1);
+      const int y0 = std::clamp(static_cast<int>(qy >> 5), 0, img.height - 1);
+      const int x1 = std::clamp(static_cast<int>(qx >> 5) + 1, 0, img.width - 1);
+      const int y1 = std::clamp(static_cast<int>(qy >> 5) + 1, 0, img.height - 1);
       const uint8_t* a = img.row(y0) + x0 * c;
       const uint8_t* b = img.row(y0) + x1 * c;
       const uint8_t* d = img.row(y1) + x0 * c;

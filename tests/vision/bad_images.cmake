@@ -15,6 +15,9 @@ file(REMOVE ${WORK}/truncated.jpg.hex)
 # A PNG header that claims a 0 x 0 image.
 execute_process(COMMAND /usr/bin/python3 -c "import struct,zlib,sys; ihdr=struct.pack('>IIBBBBB',0,0,8,2,0,0,0); c=lambda t,d: struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)); open(sys.argv[1],'wb').write(b'\\x89PNG\\r\\n\\x1a\\n'+c(b'IHDR',ihdr)+c(b'IEND',b''))"
                 ${WORK}/zero.png)
+# A valid image far smaller than any network input: scaled up, not an error.
+execute_process(COMMAND /usr/bin/python3 -c "import struct,zlib,sys; raw=b''.join(b'\\x00'+bytes(v for x in range(8) for v in (x*30,y*40,90)) for y in range(6)); ihdr=struct.pack('>IIBBBBB',8,6,8,2,0,0,0); c=lambda t,d: struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)); open(sys.argv[1],'wb').write(b'\\x89PNG\\r\\n\\x1a\\n'+c(b'IHDR',ihdr)+c(b'IDAT',zlib.compress(raw))+c(b'IEND',b''))"
+                ${WORK}/tiny.png)
 execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 1)
   message(FATAL_ERROR "exit code ${rc}, expected 1\nstdout: ${out}\nstderr: ${err}")
