@@ -64,26 +64,40 @@ void resize_row(const uint8_t* upper, const uint8_t* lower, const HResizeArgs& t
   for (int p = 0; p < 3; ++p) vk[p] = _mm512_set1_ps(k[p]), vm[p] = _mm512_set1_ps(m[p]);
   const int n = t.perm_lanes;
   const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
-  for (int g = 0; g < t.perm_groups; ++g) {
-    const int x = t.perm_x[g];
+  // Everything the loop reads, in locals: the intrinsic stores may alias any memory, so fields
+  // read through pointers would be reloaded after every store.
+  const int groups = t.perm_groups, width = t.dst_width, row_bytes = t.row_bytes;
+  const int32_t *gx = t.perm_x, *lo = t.perm_lo, *hi = t.perm_hi, *alpha = t.alpha;
+  const uint8_t* index = t.perm_index;
+  const int sel0 = channel[0] * 64, sel1 = channel[1] * 64, sel2 = channel[2] * 64;
+  float *out0 = out[0], *out1 = out[1], *out2 = out[2];
+  auto plane = [&](const Windows& wu, const Windows& wl, __m512i sel, __m512i a, __m512 k, __m512 m) {
+    const __m512i hu = taps(wu, sel, a), hl = taps(wl, sel, a);
+    // At most 255 * 4 before the shift, never negative: no clamping needed.
+    const __m512i v = _mm512_add_epi32(_mm512_mulhi_epi16(hu, vb0), _mm512_mulhi_epi16(hl, vb1));
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_add_epi32(v, two), 2)), k, m);
+  };
+  for (int g = 0; g < groups; ++g) {
+    const int x = gx[g];
+    const Windows wu = {load64(upper, lo[g], row_bytes), load64(upper, hi[g], row_bytes)};
+    const Windows wl = {load64(lower, lo[g], row_bytes), load64(lower, hi[g], row_bytes)};
+    const uint8_t* idx = index + static_cast<size_t>(g) * 192;
     // While a whole vector fits in the row, loads and stores are unmasked (masked stores that
     // split cache lines are slow): lanes past the group's are written and then overwritten by
     // the next group.
-    const bool whole = x + 16 <= t.dst_width;
-    const Windows wu = windows(upper, t, g), wl = windows(lower, t, g);
-    const __m512i a = whole ? _mm512_loadu_si512(t.alpha + x) : _mm512_maskz_loadu_epi32(lanes, t.alpha + x);
-    const uint8_t* idx = t.perm_index + static_cast<size_t>(g) * 192;
-    for (int p = 0; p < 3; ++p) {
-      const __m512i sel = _mm512_loadu_si512(idx + channel[p] * 64);
-      const __m512i hu = taps(wu, sel, a), hl = taps(wl, sel, a);
-      // At most 255 * 4 before the shift, never negative: no clamping needed.
-      const __m512i v = _mm512_add_epi32(_mm512_mulhi_epi16(hu, vb0), _mm512_mulhi_epi16(hl, vb1));
-      const __m512i pix = _mm512_srai_epi32(_mm512_add_epi32(v, two), 2);
-      const __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pix), vk[p], vm[p]);
-      if (whole)
-        _mm512_storeu_ps(out[p] + x, f);
-      else
-        _mm512_mask_storeu_ps(out[p] + x, lanes, f);
+    if (x + 16 <= width) {
+      const __m512i a = _mm512_loadu_si512(alpha + x);
+      const __m512 f0 = plane(wu, wl, _mm512_loadu_si512(idx + sel0), a, vk[0], vm[0]);
+      const __m512 f1 = plane(wu, wl, _mm512_loadu_si512(idx + sel1), a, vk[1], vm[1]);
+      const __m512 f2 = plane(wu, wl, _mm512_loadu_si512(idx + sel2), a, vk[2], vm[2]);
+      _mm512_storeu_ps(out0 + x, f0);
+      _mm512_storeu_ps(out1 + x, f1);
+      _mm512_storeu_ps(out2 + x, f2);
+    } else {
+      const __m512i a = _mm512_maskz_loadu_epi32(lanes, alpha + x);
+      _mm512_mask_storeu_ps(out0 + x, lanes, plane(wu, wl, _mm512_loadu_si512(idx + sel0), a, vk[0], vm[0]));
+      _mm512_mask_storeu_ps(out1 + x, lanes, plane(wu, wl, _mm512_loadu_si512(idx + sel1), a, vk[1], vm[1]));
+      _mm512_mask_storeu_ps(out2 + x, lanes, plane(wu, wl, _mm512_loadu_si512(idx + sel2), a, vk[2], vm[2]));
     }
   }
   // Rows narrower than one group have no groups.
