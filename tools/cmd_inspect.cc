@@ -13,6 +13,12 @@
 namespace kiln::cli {
 namespace {
 
+nlohmann::json timings_json(const LayerInfo& l) {
+  nlohmann::json t = nlohmann::json::array();
+  for (const TacticTiming& x : l.timings) t.push_back({{"tactic", x.tactic}, {"us", x.microseconds}});
+  return t;
+}
+
 struct InspectCommand {
   EngineSource source;
   BuildOptions build;
@@ -68,6 +74,7 @@ nlohmann::json engine_json(const InspectCommand& o, const LoadedEngine& loaded) 
                       {"outputs", outs},
                       {"precision", l.precision},
                       {"tactic", l.tactic},
+                      {"timings_us", timings_json(l)},
                       {"flops", l.flops},
                       {"bytes", l.bytes}});
   }
@@ -138,6 +145,12 @@ void print_text(const InspectCommand& o, const LoadedEngine& loaded) {
               << l.precision + " " << std::setw(11) << l.tactic + " " << std::setw(10)
               << offsets_label(l.output_offsets) + " " << std::right << std::setw(9) << mflop.str() << "  "
               << l.name << "\n";
+    // The tuner's measurements: the winner first, then the runners-up.
+    if (l.timings.size() > 1) {
+      std::cout << "     timed:";
+      for (const TacticTiming& t : l.timings) std::cout << " " << t.tactic << " " << fixed(t.microseconds, 1) << " us;";
+      std::cout << "\n";
+    }
   }
 }
 

@@ -40,11 +40,17 @@ void BuildOptions::add_to(CLI::App& app) {
   app.add_option("--tactics", tactics,
                  "tune (time every tactic, keep the fastest; default), heuristic (no timing) or reference");
   app.add_option("--timing-cache", timing_cache, "Timing cache file: read before tuning, updated after");
+  app.add_option("--postprocess", postprocess,
+                 "Append a post-processing step to the engine: yolox[:score=0.25,iou=0.45,max=100] "
+                 "(decode + class-aware NMS)");
 }
 
 Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
-  if (for_plan && (no_optimize || tactics != "tune" || !timing_cache.empty())) {
-    return invalid_argument(std::string(no_optimize ? "--no-optimize" : !timing_cache.empty() ? "--timing-cache" : "--tactics") +
+  if (for_plan && (no_optimize || tactics != "tune" || !timing_cache.empty() || !postprocess.empty())) {
+    return invalid_argument(std::string(no_optimize              ? "--no-optimize"
+                                        : !timing_cache.empty()  ? "--timing-cache"
+                                        : !postprocess.empty()   ? "--postprocess"
+                                                                 : "--tactics") +
                             " applies when building from ONNX; a plan keeps the settings it was built with");
   }
   if (tactics != "tune" && tactics != "heuristic" && tactics != "reference") {
@@ -57,6 +63,7 @@ Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   config.optimize = !no_optimize;
   config.tactics = tactics;
   config.timing_cache = timing_cache;
+  config.postprocess = postprocess;
   return Status::ok();
 }
 

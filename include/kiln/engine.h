@@ -43,6 +43,10 @@ struct BuilderConfig {
   /// A timing cache file: read before tuning (layers found in it are not timed again) and written
   /// back after. Empty: no cache.
   std::string timing_cache;
+  /// A post-processing step appended to the graph before the passes, as TensorRT appends its NMS
+  /// plugin: "" (none) or "yolox" (decode + class-aware NMS of a YOLOX head, kiln.YoloxPostprocess;
+  /// "yolox:score=0.25,iou=0.45,max=100" sets its thresholds). See docs/vision.md.
+  std::string postprocess;
   /// Receives one line per build step ("fuse-conv-bn: 53 rewrites").
   std::function<void(const std::string&)> log;
 };

@@ -9,6 +9,7 @@
 #include "onnx/importer.h"
 #include "ops/infer_graph.h"
 #include "ops/op.h"
+#include "ops/postprocess.h"
 #include "passes/pass.h"
 #include "runtime/engine_data.h"
 #include "tune/tuner.h"
@@ -49,6 +50,10 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   auto data = std::make_unique<runtime::EngineData>();
   data->report.nodes_before = static_cast<int>(graph->nodes().size());
   log("import: " + std::to_string(graph->nodes().size()) + " nodes");
+  if (!config.postprocess.empty()) {
+    KILN_RETURN_IF_ERROR(ops::append_postprocess(*graph, config.postprocess).with_context(path));
+    log("postprocess: appended " + config.postprocess);
+  }
   if (config.optimize) {
     KILN_ASSIGN_OR_RETURN(data->report.passes, passes::run_pipeline(*graph, log));
   }
