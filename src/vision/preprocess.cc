@@ -99,7 +99,7 @@ ResizeTables make_tables(int src_w, int src_h, int dst_w, int dst_h) {
       t.perm_hi.push_back(hi);
       for (int c = 0; c < 3; ++c) {
         uint8_t idx[64] = {};
-        for (int i = 0; i < t.perm_lanes; ++i) {
+        for (int i = 0; i < t.perm_lanes && i < 16; ++i) {  // (16 at most: one vector)
           // Offsets into the 128 bytes lo[0..64) ++ hi[0..64).
           auto at = [&](int ofs) { return block == 16 || i < block ? ofs - lo : 64 + ofs - hi; };
           idx[4 * i] = static_cast<uint8_t>(at(t.xofs0[x0 + i]) + c);
