@@ -121,6 +121,17 @@ int run_detect(const DetectCommand& c) {
                 invalid_argument("--save-raw needs the head's raw output, but the plan '" + c.source.path +
                                  "' ends in the post-processing step; give the .onnx model"),
                 2);
+  // A plan that ends in the step carries the thresholds it was built with.
+  const DetectOptions defaults;
+  if (in_engine && c.source.is_plan() &&
+      (o.score != defaults.score || o.iou != defaults.iou || o.max_detections != defaults.max_detections))
+    return fail(
+        "kiln detect",
+        invalid_argument("the plan '" + c.source.path +
+                         "' ends in the post-processing step with the thresholds it was built with; "
+                         "rebuild it with `kiln build --postprocess yolox:score=S,iou=I,max=M`, or give "
+                         "the .onnx model"),
+        2);
   const int net_w = static_cast<int>(input->shape[3]), net_h = static_cast<int>(input->shape[2]);
   params.input_width = net_w;
   params.input_height = net_h;

@@ -176,7 +176,10 @@ class OcrPipeline {
   Expected<vision::CtcResult> recognize(const vision::Image& crop) {
     // PaddleOCR's width: 48 * max(320 / 48, w / h); here rounded up to a bucket so that few
     // engines cover all lines (the extra width is zeros, which the recognizer reads as blank).
-    const int paddle_w = static_cast<int>(48.0 * std::max(320.0 / 48.0, double(crop.width) / crop.height));
+    // Capped at 3200 (a line 67 times as long as high): a sliver box would otherwise ask for an
+    // engine thousands of columns wide; such lines are squeezed instead.
+    const int paddle_w =
+        std::min(3200, static_cast<int>(48.0 * std::max(320.0 / 48.0, double(crop.width) / crop.height)));
     const int width = (paddle_w + o_.rec_bucket - 1) / o_.rec_bucket * o_.rec_bucket;
     Tensor x(DataType::kFloat32, {1, 3, 48, width});
     KILN_RETURN_IF_ERROR(vision::preprocess(crop.view(), line_spec(crop.width, crop.height, paddle_w, width),

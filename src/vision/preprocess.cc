@@ -99,7 +99,7 @@ ResizeTables make_tables(int src_w, int src_h, int dst_w, int dst_h) {
       t.perm_hi.push_back(hi);
       for (int c = 0; c < 3; ++c) {
         uint8_t idx[64] = {};
-        for (int i = 0; i < t.perm_lanes; ++i) {
+        for (int i = 0; i < t.perm_lanes && i < 16; ++i) {  // (16 at most: one vector)
           // Offsets into the 128 bytes lo[0..64) ++ hi[0..64).
           auto at = [&](int ofs) { return block == 16 || i < block ? ofs - lo : 64 + ofs - hi; };
           idx[4 * i] = static_cast<uint8_t>(at(t.xofs0[x0 + i]) + c);
@@ -196,13 +196,19 @@ void Preprocessor::run_rows(const ImageView& src, float* out, int y_begin, int y
   // Shrinking rows by 1.5 or more, no source row serves two output rows: the one-pass kernel.
   const bool one_pass =
       kernels_->resize_row && tables_.perm_lanes > 0 && 2 * tables_.src_height >= 3 * g.resized_height;
-  for (int y = y_begin; y < y_end; ++y) {
+  // Whole padding rows above and below the image: one contiguous block per plane.
+  const detail::FillFn fill_block = kernels_->fill_block ? kernels_->fill_block : kernels_->fill;
+  auto pad_rows = [&](int y0, int y1) {
+    if (y0 >= y1) return;
+    for (int c = 0; c < 3; ++c)
+      fill_block(out + c * plane + static_cast<size_t>(y0) * g.out_width, (y1 - y0) * g.out_width, pad_[c]);
+  };
+  const int image_begin = std::clamp(g.offset_y, y_begin, y_end);
+  const int image_end = std::clamp(g.offset_y + g.resized_height, image_begin, y_end);
+  pad_rows(y_begin, image_begin);
+  pad_rows(image_end, y_end);
+  for (int y = image_begin; y < image_end; ++y) {
     const int dy = y - g.offset_y;
-    if (dy < 0 || dy >= g.resized_height) {
-      for (int c = 0; c < 3; ++c)
-        kernels_->fill(out + c * plane + static_cast<size_t>(y) * g.out_width, g.out_width, pad_[c]);
-      continue;
-    }
     if (one_pass) {
       float* rows[3];
       for (int c = 0; c < 3; ++c) {

@@ -57,6 +57,9 @@ struct ResizeKernels {
   VResizeFn vresize;
   FillFn fill;
   ResizeRowFn resize_row;  // null: the ISA has none (two passes are used)
+  /// Fills a large block (whole padding rows) with cache-bypassing stores where it is 64-byte
+  /// aligned: no read-for-ownership of lines that are only written. Null: use `fill`.
+  FillFn fill_block;
 };
 
 const ResizeKernels& scalar_kernels();

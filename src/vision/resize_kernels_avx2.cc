@@ -76,7 +76,7 @@ void fill(float* out, int n, float v) {
 }  // namespace
 
 const ResizeKernels* avx2_kernels() {
-  static const ResizeKernels k{"avx2", hresize, vresize, fill, nullptr};
+  static const ResizeKernels k{"avx2", hresize, vresize, fill, nullptr, nullptr};
   return &k;
 }
 

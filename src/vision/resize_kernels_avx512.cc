@@ -73,10 +73,21 @@ void fill(float* out, int n, float v) {
   if (x < n) _mm512_mask_storeu_ps(out + x, static_cast<__mmask16>((1u << (n - x)) - 1), vv);
 }
 
+void fill_block(float* out, int n, float v) {
+  const __m512 vv = _mm512_set1_ps(v);
+  int head = static_cast<int>(((64 - (reinterpret_cast<uintptr_t>(out) & 63)) & 63) / 4);
+  if ((reinterpret_cast<uintptr_t>(out) & 3) != 0 || head >= n) return fill(out, n, v);
+  if (head > 0) _mm512_mask_storeu_ps(out, static_cast<__mmask16>((1u << head) - 1), vv);
+  int x = head;
+  for (; x + 16 <= n; x += 16) _mm512_stream_ps(out + x, vv);
+  _mm_sfence();  // streamed stores are weakly ordered: complete them before the rows are handed over
+  if (x < n) _mm512_mask_storeu_ps(out + x, static_cast<__mmask16>((1u << (n - x)) - 1), vv);
+}
+
 }  // namespace
 
 const ResizeKernels* avx512_kernels() {
-  static const ResizeKernels k{"avx512", hresize, vresize, fill, nullptr};
+  static const ResizeKernels k{"avx512", hresize, vresize, fill, nullptr, fill_block};
   return &k;
 }
 

@@ -114,8 +114,8 @@ void resize_row(const uint8_t* upper, const uint8_t* lower, const HResizeArgs& t
 }  // namespace
 
 const ResizeKernels* avx512vbmi_kernels() {
-  static const ResizeKernels k{"avx512vbmi", hresize, avx512_kernels()->vresize, avx512_kernels()->fill,
-                               resize_row};
+  static const ResizeKernels k{"avx512vbmi",           hresize,    avx512_kernels()->vresize,
+                               avx512_kernels()->fill, resize_row, avx512_kernels()->fill_block};
   return &k;
 }
 

@@ -25,7 +25,7 @@ void fill(float* out, int n, float v) {
 }  // namespace
 
 const ResizeKernels& scalar_kernels() {
-  static const ResizeKernels k{"scalar", hresize, vresize, fill, nullptr};
+  static const ResizeKernels k{"scalar", hresize, vresize, fill, nullptr, nullptr};
   return k;
 }
 
