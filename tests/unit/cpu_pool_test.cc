@@ -28,3 +28,33 @@ TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
 
 }  // namespace
 }  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuRows, SoftmaxAlongContiguousRowsAndGlobalAveragePool) {
+  for (int64_t n : {1, 7, 8, 9, 16, 17, 80, 6625}) {
+    for (int opset : {11, 13}) {
+      SCOPED_TRACE("softmax n " + std::to_string(n) + " opset " + std::to_string(opset));
+      OneNode t("Softmax", "");
+      t.node->opset = opset;
+      t.input(random_f32({3, n}, 1, -20, 20));
+      EXPECT_GT(check_tactics(t, 1e-5, 1e-7), 0);
+    }
+  }
+  OneNode axis1("Softmax", "");  // a row along axis 1 of [2, 5, 3] is strided: the reference's
+  axis1.input(random_f32({2, 5, 3}, 1));
+  axis1.attr("axis", attr_i(1));
+  ir::Value* out = axis1.g->create_value("y");
+  axis1.node->outputs = {out};
+  ASSERT_TRUE(ops::infer_graph(*axis1.g).is_ok());
+  EXPECT_TRUE(cpu::tactics_for(*axis1.node, cpu::host_isa()).empty());
+  for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 5}, {4, 4}, {7, 7}, {20, 33}}) {
+    OneNode t("GlobalAveragePool", "");
+    t.input(random_f32({2, 3, h, w}, 2));
+    EXPECT_GT(check_tactics(t, 1e-5, 1e-6), 0) << h << "x" << w;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing
