@@ -119,13 +119,15 @@ int run_bench(const BenchCommand& o) {
     return 1;
   }
   const Engine& engine = *loaded->engine;
+  // The threads the contexts run with: --threads, else the count the engine was built for.
+  const int run_threads = o.build.run_threads() ? o.build.run_threads() : engine.threads();
   auto inputs = random_inputs(engine.inputs(), o.infer.seed);
   if (!inputs) {
     std::cerr << "kiln bench: " << inputs.status().message() << "\n";
     return 2;
   }
   std::cout << "engine  " << o.source.path << "  " << (loaded->built ? "built" : "loaded") << " in "
-            << fixed(loaded->setup_ms, 1) << " ms (threads " << engine.threads() << ", "
+            << fixed(loaded->setup_ms, 1) << " ms (threads " << run_threads << ", "
             << engine.layers().size() << " layers, arena "
             << human_bytes(static_cast<double>(engine.memory().arena_bytes)) << ")\n";
   for (const auto& in : *inputs) {
@@ -161,7 +163,7 @@ int run_bench(const BenchCommand& o) {
         {"engine",
          {{"built", loaded->built},
           {loaded->built ? "build_ms" : "load_ms", loaded->setup_ms},
-          {"threads", engine.threads()},
+          {"threads", run_threads},
           {"layers", engine.layers().size()},
           {"arena_bytes", engine.memory().arena_bytes}}},
         {"config",

@@ -184,13 +184,14 @@ int run_profile(const ProfileCommand& o) {
   auto loaded = open_engine(o.source, config);
   if (!loaded) return fail(loaded.status(), 1);
   const Engine& engine = *loaded->engine;
+  const int run_threads = o.build.run_threads() ? o.build.run_threads() : engine.threads();
   auto inputs = random_inputs(engine.inputs(), o.infer.seed);
   if (!inputs) return fail(inputs.status(), 2);
   // Ceilings first: measuring them sweeps the caches, so it must come before the warmup runs.
-  auto ceilings = o.ceilings.resolve(engine.threads());
+  auto ceilings = o.ceilings.resolve(run_threads);
   if (!ceilings) return fail(ceilings.status(), 1);
   std::cout << "engine   " << o.source.path << "  " << (loaded->built ? "built" : "loaded") << " in "
-            << fixed(loaded->setup_ms, 1) << " ms, threads " << engine.threads() << "\n";
+            << fixed(loaded->setup_ms, 1) << " ms, threads " << run_threads << "\n";
   std::cout << "ceilings " << fixed(ceilings->gflops, 1) << " GFLOP/s, " << fixed(ceilings->gbps, 1)
             << " GB/s (ridge " << fixed(profile::ridge_point(*ceilings), 2) << " FLOP/B)"
             << (o.ceilings.gflops && o.ceilings.gbps ? "" : ", measured") << "\n";
@@ -231,7 +232,7 @@ int run_profile(const ProfileCommand& o) {
   }
   print_by_op(points, *ceilings);
 
-  std::string title = o.source.path + " — " + std::to_string(engine.threads()) + " thread(s)";
+  std::string title = o.source.path + " — " + std::to_string(run_threads) + " thread(s)";
   // Each writer runs only when its file is asked for.
   auto write = [&](const std::string& path, const std::function<std::string()>& text) {
     if (path.empty()) return Status::ok();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "memory/planner.h"
 #include "onnx/importer.h"
@@ -84,7 +85,7 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   for (const auto& [v, i] : id) {
     if (graph->is_output(v) || graph->read_by_subgraph(v)) problem.buffers[i].last_use = n_steps;
   }
-  std::map<int, std::vector<memory::View>> concat_views;  // step -> its inputs' views
+  std::map<int, std::vector<memory::View>> block_views;  // step -> the views that make it a no-op
   int group = 0;
   for (int s = 0; s < n_steps; ++s) {
     const ir::Node& n = *nodes[s];
@@ -114,10 +115,48 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
       }
       if (all && offset == static_bytes(out)) {
         problem.views.insert(problem.views.end(), views.begin(), views.end());
-        concat_views[s] = views;
+        block_views[s] = views;
         ++group;
       }
     }
+  }
+  // A Split of a tensor whose dims before the split axis are all 1 cuts it into contiguous blocks:
+  // each output is a view of the input at its block's offset and the step has nothing to do. Only
+  // where the Split is the input's one reader (so no other reader sees bytes a later in-place op
+  // overwrites) and no buffer involved is already part of another view.
+  std::set<int> viewed;
+  for (const memory::View& v : problem.views) {
+    viewed.insert(v.value);
+    viewed.insert(v.target);
+  }
+  std::map<const ir::Value*, int> readers;
+  for (const auto& node : nodes)
+    for (const ir::Value* in : node->inputs)
+      if (in) ++readers[in];
+  for (int s = 0; s < n_steps; ++s) {
+    const ir::Node& n = *nodes[s];
+    if (n.op_type != "Split" || !n.domain.empty() || n.inputs.empty()) continue;
+    const ir::Value* in = n.inputs[0];
+    if (!in || !id.count(in) || viewed.count(id[in]) || readers[in] != 1 || graph->is_output(in)) continue;
+    if (!in->shape_known()) continue;
+    const int64_t rank = static_cast<int64_t>(in->shape.size());
+    int64_t axis = n.attr_int("axis", 0);
+    if (axis < 0) axis += rank;
+    bool ok = axis >= 0 && axis < rank;
+    for (int64_t d = 0; ok && d < axis; ++d) ok = in->shape[d] == 1;
+    std::vector<memory::View> views;
+    int64_t offset = 0;
+    for (const ir::Value* out : n.outputs) {
+      ok = ok && out && id.count(out) && !viewed.count(id[out]);
+      if (!ok) break;
+      views.push_back({id[out], id[in], offset, group});
+      offset += static_bytes(out);
+    }
+    if (!ok || offset != static_bytes(in)) continue;
+    problem.views.insert(problem.views.end(), views.begin(), views.end());
+    block_views[s] = views;
+    ++group;
+    viewed.insert(id[in]);
   }
   memory::Solution sol = memory::plan(problem);
   for (size_t i = 0; i < by_id.size(); ++i) {
@@ -134,8 +173,8 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   for (const auto& v : graph->values())
     if (v->is_constant()) data->memory.weights_bytes += static_cast<int64_t>(v->constant->nbytes());
 
-  // Steps: a View op whose output was placed on its input, and a Concat whose inputs were all
-  // placed inside it, have nothing left to do.
+  // Steps: a View op whose output was placed on its input, a Concat whose inputs were all placed
+  // inside it, and a Split whose outputs were all placed inside its input have nothing left to do.
   for (int s = 0; s < n_steps; ++s) {
     const ir::Node& n = *nodes[s];
     runtime::Step step{&n, "reference", {}};
@@ -144,9 +183,9 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
       int o = id[n.outputs[0]];
       bool view_done = def && def->memory == ops::Memory::kView && sol.view[o] && id.count(n.inputs[0]) &&
                        sol.offsets[o] == sol.offsets[id[n.inputs[0]]];
-      bool concat_done = concat_views.count(s) != 0;
+      bool concat_done = block_views.count(s) != 0;
       if (concat_done) {
-        for (const memory::View& v : concat_views[s])
+        for (const memory::View& v : block_views[s])
           concat_done =
               concat_done && sol.view[v.value] && sol.offsets[v.value] == sol.offsets[v.target] + v.offset;
       }

@@ -110,7 +110,9 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5) {
     EXPECT_TRUE(tactic->prepare(node, tactic->isa, prepared, params).is_ok());
     std::vector<const Tensor*> prep;
     for (const Tensor& p : prepared) prep.push_back(&p);
-    if (tactic->check) EXPECT_TRUE(tactic->check(node, tactic->isa, prep, params)) << tactic->name;
+    if (tactic->check) {
+      EXPECT_TRUE(tactic->check(node, tactic->isa, prep, params)) << tactic->name;
+    }
     for (int threads : {1, 2}) {
       cpu::ThreadPool pool(threads);
       std::vector<float> scratch(tactic->workspace_floats ? tactic->workspace_floats(node, tactic->isa, threads) + 16 : 16);
