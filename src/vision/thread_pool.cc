@@ -18,34 +18,35 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::work(int tasks, const std::function<void(int)>& fn) {
+// Takes tasks of round `generation` until none are left. A worker that woke for an earlier round
+// finds the generation changed and takes nothing: it must not run a new round's tasks with the old
+// round's function (which no longer exists).
+void ThreadPool::work(long generation) {
   for (;;) {
+    const std::function<void(int)>* fn;
     int i;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (next_ >= tasks) return;
+      if (generation_ != generation || next_ >= tasks_) return;
       i = next_++;
+      fn = fn_;  // valid while this task runs: the round cannot finish before it does
     }
-    fn(i);
+    (*fn)(i);
     std::lock_guard<std::mutex> lock(mu_);
-    if (++finished_ == tasks) done_.notify_all();
+    if (++finished_ == tasks_) done_.notify_all();
   }
 }
 
 void ThreadPool::worker_loop() {
   long seen = 0;
   for (;;) {
-    const std::function<void(int)>* fn;
-    int tasks;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
-      fn = fn_;
-      tasks = tasks_;
     }
-    work(tasks, *fn);
+    work(seen);
   }
 }
 
@@ -55,16 +56,17 @@ void ThreadPool::run(int tasks, const std::function<void(int)>& fn) {
     for (int i = 0; i < tasks; ++i) fn(i);
     return;
   }
+  long generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
     tasks_ = tasks;
     next_ = 0;
     finished_ = 0;
-    ++generation_;
+    generation = ++generation_;
   }
   wake_.notify_all();
-  work(tasks, fn);
+  work(generation);
   std::unique_lock<std::mutex> lock(mu_);
   done_.wait(lock, [&] { return finished_ == tasks_; });
 }

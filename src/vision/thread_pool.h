@@ -26,7 +26,7 @@ class ThreadPool {
   void run(int tasks, const std::function<void(int)>& fn);
 
  private:
-  void work(int tasks, const std::function<void(int)>& fn);
+  void work(long generation);
   void worker_loop();
 
   std::vector<std::thread> workers_;
