@@ -462,5 +462,48 @@ TEST(PlanTactics, UnknownTacticOrMismatchedPackedWeightsAreRefused) {
   EXPECT_TRUE(Engine::deserialize(serialize(*built)).has_value());
 }
 
+// Resealed bit flips in a plan whose layers run fast tactics (packed weights, tactic parameters,
+// elementwise programs): a flip is refused at load, or the plan loads and then runs to completion
+// (numbers may be wrong, bytes never out of bounds). Run under AddressSanitizer by scripts/test_asan.
+TEST(PlanTactics, ResealedBitFlipsInATunedPlanAreRefusedOrRunSafely) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: no fast tactics";
+  const std::string model = (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << "no blazeface under " << kModels << " (scripts/setup)";
+  BuilderConfig cfg;
+  cfg.tactics = "heuristic";
+  auto built = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(built.has_value()) << built.status().message();
+  const std::string bytes = serialize(**built);
+  const size_t weights = section_of(bytes, plan::SectionId::kWeights).first;
+  std::mt19937 rng(99);
+  int refused = 0, ran = 0;
+  for (int iter = 0; iter < 300; ++iter) {
+    std::string b = bytes;
+    // Structure (graph, steps, arena) rather than weight values: a flipped weight is just a number.
+    const size_t at = plan::kOffSectionCount + rng() % (weights - plan::kOffSectionCount);
+    b[at] = static_cast<char>(b[at] ^ (1 << (rng() % 8)));
+    auto e = Engine::deserialize(reseal(b));
+    if (!e) {
+      ++refused;
+      EXPECT_FALSE(e.status().message().empty());
+      continue;
+    }
+    auto ctx = (*e)->create_context();
+    ASSERT_TRUE(ctx.has_value());
+    std::vector<NamedTensor> in;
+    for (const TensorInfo& i : (*e)->inputs()) {
+      bool fixed = true;
+      for (int64_t d : i.shape) fixed = fixed && d >= 0 && d < (1 << 20);
+      if (!fixed || shape_numel(i.shape) > (1 << 24)) continue;
+      in.push_back({i.name, Tensor(i.dtype, i.shape)});
+    }
+    auto out = (*ctx)->run(in);
+    ++ran;
+    EXPECT_TRUE(out.has_value() || !out.status().message().empty());
+  }
+  std::printf("tuned-plan bit flips: %d refused, %d loaded and ran\n", refused, ran);
+  EXPECT_GT(refused, 0);
+}
+
 }  // namespace
 }  // namespace kiln
