@@ -23,12 +23,15 @@ inline DepthwisePlane depthwise_plane(const Conv2dShape& s, int width) {
   DepthwisePlane p;
   p.rows = (s.out_h - 1) * s.sh + (s.kh - 1) * s.dh + 1;
   p.cols = (s.out_w - 1) * s.sw + (s.kw - 1) * s.dw + 1;
+  // Slack after the last column: the last vector of a row reads at most width - 1 lanes past the
+  // last output's window (width * stride for gathered strides). Small planes (7x7, 14x14) make
+  // the padding a large share of the work, so no more than that.
   if (s.sw == 2 && s.dw == 1) {
-    p.half = (p.cols + 1) / 2 + 4 * width;
+    p.half = (p.cols + 1) / 2 + width + 1;
     p.ld = 2 * p.half;
   } else {
     p.half = 0;
-    p.ld = p.cols + 4 * width * s.sw;
+    p.ld = p.cols + width * s.sw + 1;
   }
   return p;
 }
@@ -37,13 +40,16 @@ inline DepthwisePlane depthwise_plane(const Conv2dShape& s, int width) {
 inline void fill_plane(const Conv2dShape& s, const DepthwisePlane& pl, const float* x, float* p) {
   for (int64_t r = 0; r < pl.rows; ++r) {
     float* dst = p + r * pl.ld;
-    std::memset(dst, 0, pl.ld * sizeof(float));
     const int64_t iy = r - s.pad_top;
-    if (iy < 0 || iy >= s.in_h) continue;
+    if (iy < 0 || iy >= s.in_h) {
+      std::memset(dst, 0, pl.ld * sizeof(float));
+      continue;
+    }
     const float* src = x + iy * s.in_w;
     const int64_t lo = std::clamp<int64_t>(s.pad_left, 0, pl.cols);
     const int64_t hi = std::clamp<int64_t>(s.pad_left + s.in_w, lo, pl.cols);
     if (pl.half) {
+      std::memset(dst, 0, pl.ld * sizeof(float));
       // Plane column c = pad_left + i holds source column i: even c go to the first half, odd c
       // to the second, each at c / 2. Two strided copies the compiler vectorizes.
       const float* from = src - s.pad_left;
@@ -52,7 +58,10 @@ inline void fill_plane(const Conv2dShape& s, const DepthwisePlane& pl, const flo
       for (int64_t j = (lo + 1) / 2; 2 * j < hi; ++j) even[j] = from[2 * j];
       for (int64_t j = lo / 2; 2 * j + 1 < hi; ++j) odd[j] = from[2 * j + 1];  // 2j + 1 >= lo
     } else {
+      // Zero only the padding either side of the copied columns.
+      std::memset(dst, 0, lo * sizeof(float));
       std::memcpy(dst + lo, src + (lo - s.pad_left), (hi - lo) * sizeof(float));
+      std::memset(dst + hi, 0, (pl.ld - hi) * sizeof(float));
     }
   }
 }
