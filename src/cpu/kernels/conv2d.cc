@@ -66,10 +66,17 @@ void conv2d_pack_panel(const Conv2dShape& s, const float* x, int64_t n0, int nr,
             if (hi > lo) std::memcpy(dst + lo, src + ix0 + lo, (hi - lo) * sizeof(float));
             if (run.count > hi) std::memset(dst + hi, 0, (run.count - hi) * sizeof(float));
           } else {
-            for (int c = 0; c < run.count; ++c) {
-              int64_t ix = ix0 + c * s.sw;
-              dst[c] = ix >= 0 && ix < s.in_w ? src[ix] : 0.0f;
-            }
+            // Strided: the columns whose input x = ix0 + c * sw falls in [0, in_w) form one range
+            // [lo, hi); copy it without a bounds check per element, zeros either side.
+            const int64_t sw = s.sw;
+            int64_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+            int64_t hi = s.in_w - ix0 <= 0 ? 0 : (s.in_w - ix0 + sw - 1) / sw;
+            lo = std::min<int64_t>(lo, run.count);
+            hi = std::clamp<int64_t>(hi, lo, run.count);
+            for (int64_t c = 0; c < lo; ++c) dst[c] = 0.0f;
+            const float* from = src + ix0;
+            for (int64_t c = lo; c < hi; ++c) dst[c] = from[c * sw];
+            for (int64_t c = hi; c < run.count; ++c) dst[c] = 0.0f;
           }
         }
       }
