@@ -37,7 +37,9 @@ inline DepthwisePlane depthwise_plane(const Conv2dShape& s, int width) {
 }
 
 /// Copies channel `x` into the padded plane `p` (split into halves for stride 2).
-inline void fill_plane(const Conv2dShape& s, const DepthwisePlane& pl, const float* x, float* p) {
+template <class V>
+void fill_plane(const Conv2dShape& s, const DepthwisePlane& pl, const float* x, float* p) {
+  constexpr int W = V::kWidth;
   for (int64_t r = 0; r < pl.rows; ++r) {
     float* dst = p + r * pl.ld;
     const int64_t iy = r - s.pad_top;
@@ -55,8 +57,13 @@ inline void fill_plane(const Conv2dShape& s, const DepthwisePlane& pl, const flo
       const float* from = src - s.pad_left;
       float* even = dst;
       float* odd = dst + pl.half;
-      for (int64_t j = (lo + 1) / 2; 2 * j < hi; ++j) even[j] = from[2 * j];
-      for (int64_t j = lo / 2; 2 * j + 1 < hi; ++j) odd[j] = from[2 * j + 1];  // 2j + 1 >= lo
+      // Vector deinterleave while a whole vector's source lanes lie in [lo, hi), then scalar.
+      int64_t j = (lo + 1) / 2;
+      for (; 2 * (j + W) <= hi; j += W) V::store(even + j, V::load_even(from + 2 * j));
+      for (; 2 * j < hi; ++j) even[j] = from[2 * j];
+      j = lo / 2;  // 2j + 1 >= lo
+      for (; 2 * (j + W) + 1 <= hi; j += W) V::store(odd + j, V::load_even(from + 2 * j + 1));
+      for (; 2 * j + 1 < hi; ++j) odd[j] = from[2 * j + 1];
     } else {
       // Zero only the padding either side of the copied columns.
       std::memset(dst, 0, lo * sizeof(float));
@@ -159,7 +166,7 @@ void depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, const flo
   pool.parallel_for(s.batch * channels, [&](int64_t task, int thread) {
     const int64_t c = task % channels;
     float* p = scratch + plane_floats * thread;
-    fill_plane(s, pl, x + task * in_plane, p);
+    fill_plane<V>(s, pl, x + task * in_plane, p);
     Epilogue e = ep;
     e.ldr = out_plane;
     if (e.residual) e.residual += (task - c) * out_plane;  // the image's first channel
