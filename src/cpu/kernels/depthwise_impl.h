@@ -79,6 +79,20 @@ inline int64_t tap_offset(const Conv2dShape& s, const DepthwisePlane& pl, int64_
   return pl.half ? (c & 1) * pl.half + (c >> 1) : c;
 }
 
+/// The epilogue on output vector (oy, ox..) of channel c, stored (masked at the row's end).
+template <class V>
+inline void store_output(typename V::T acc, const Conv2dShape& s, const Epilogue& e, int64_t c, int64_t oy,
+                         int64_t ox, float* dst) {
+  constexpr int W = V::kWidth;
+  const int count = static_cast<int>(std::min<int64_t>(W, s.out_w - ox));
+  typename V::T r = finish<V>(acc, e, c, oy * s.out_w + ox, count);
+  if (count == W) {
+    V::store(dst + ox, r);
+  } else {
+    V::store_n(dst + ox, r, count);
+  }
+}
+
 template <class V, int K>
 void depthwise_row_fixed(const Conv2dShape& s, const DepthwisePlane& pl, const float* plane, const float* w,
                          int64_t oy, float* dst, const Epilogue& e, int64_t c) {
@@ -113,13 +127,7 @@ void depthwise_row_fixed(const Conv2dShape& s, const DepthwisePlane& pl, const f
     for (int ky = 0; ky < K; ++ky)
 #pragma GCC unroll 5
       for (int kx = 0; kx < K; ++kx) acc = V::fmadd(taps[ky * K + kx], V::load(rows[ky] + offs[kx] + ox), acc);
-    const int count = static_cast<int>(std::min<int64_t>(W, s.out_w - ox));
-    T r = finish<V>(acc, e, c, oy * s.out_w + ox, count);
-    if (count == W) {
-      V::store(dst + ox, r);
-    } else {
-      V::store_n(dst + ox, r, count);
-    }
+    store_output<V>(acc, s, e, c, oy, ox, dst);
   }
 }
 
@@ -147,13 +155,7 @@ void depthwise_row_any(const Conv2dShape& s, const DepthwisePlane& pl, const flo
         acc = V::fmadd(V::set1(w[ky * s.kw + kx]), xv, acc);
       }
     }
-    const int count = static_cast<int>(std::min<int64_t>(W, s.out_w - ox));
-    T r = finish<V>(acc, e, c, oy * s.out_w + ox, count);
-    if (count == W) {
-      V::store(dst + ox, r);
-    } else {
-      V::store_n(dst + ox, r, count);
-    }
+    store_output<V>(acc, s, e, c, oy, ox, dst);
   }
 }
 

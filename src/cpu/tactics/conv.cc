@@ -43,12 +43,7 @@ bool supports(const ir::Node& node, Isa isa) {
   if (!s || !gemm_ukernel(isa, kVariant)) return false;
   // Depthwise layers have K = kh * kw: a GEMM tile would idle; the depthwise tactic takes them.
   if (s->group == s->in_c && s->group == s->out_c && s->group > 1) return false;
-  const ir::Value* b = node.input(2);
-  if (b && (!is_const_f32(b) || b->constant->numel() != s->out_c)) return false;
-  if (!fused_epilogue(node)) return false;
-  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
-    return false;
-  return true;
+  return epilogue_supported(node, s->out_c);
 }
 
 template <int kVariant>

@@ -41,12 +41,7 @@ std::optional<Geometry> geometry(const ir::Node& node) {
 template <int kVariant>
 bool supports(const ir::Node& node, Isa isa) {
   auto g = geometry(node);
-  if (!g || !gemm_ukernel(isa, kVariant) || !fused_epilogue(node)) return false;
-  const ir::Value* b = node.input(2);
-  if (b && (!is_const_f32(b) || b->constant->numel() != g->cout)) return false;
-  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
-    return false;
-  return true;
+  return g && gemm_ukernel(isa, kVariant) && epilogue_supported(node, g->cout);
 }
 
 template <int kVariant>

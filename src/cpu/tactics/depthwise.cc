@@ -12,12 +12,7 @@ bool supports(const ir::Node& node, Isa isa) {
   auto s = conv_shape(node);
   if (!s || !depthwise_kernel(isa)) return false;
   if (!(s->group == s->in_c && s->group == s->out_c && s->group > 1)) return false;
-  const ir::Value* b = node.input(2);
-  if (b && (!is_const_f32(b) || b->constant->numel() != s->out_c)) return false;
-  if (!fused_epilogue(node)) return false;
-  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
-    return false;
-  return true;
+  return epilogue_supported(node, s->out_c);
 }
 
 Status prepare(const ir::Node&, Isa, std::vector<Tensor>&, std::vector<int64_t>&) { return Status::ok(); }

@@ -1,5 +1,6 @@
 #include "cpu/tactics/fused.h"
 
+#include "cpu/tactic.h"
 #include "ops/fused_layer.h"
 
 namespace kiln::cpu {
@@ -19,6 +20,16 @@ std::optional<Epilogue> fused_epilogue(const ir::Node& node) {
   e.residual_before = pos != "after";
   if ((pos != "") != (residual_input(node) != nullptr)) return std::nullopt;
   return e;
+}
+
+bool epilogue_supported(const ir::Node& node, int64_t channels) {
+  if (channels > 0) {
+    const ir::Value* b = node.input(2);
+    if (b && (!is_const_f32(b) || b->constant->numel() != channels)) return false;
+  }
+  if (!fused_epilogue(node)) return false;
+  const ir::Value* r = residual_input(node);
+  return !r || (is_static_f32(r) && !node.outputs.empty() && node.outputs[0] && r->shape == node.outputs[0]->shape);
 }
 
 const ir::Value* residual_input(const ir::Node& node) {

@@ -16,4 +16,9 @@ std::optional<Epilogue> fused_epilogue(const ir::Node& node);
 /// Input 3 of a fused node, when present.
 const ir::Value* residual_input(const ir::Node& node);
 
+/// What every conv-like and gemm tactic needs of a node beyond its geometry: an epilogue the
+/// kernels implement, a residual of the output's shape, and (channels > 0) input 2, when present,
+/// a float32 constant bias of `channels` values (channels == 0: input 2 is not checked).
+bool epilogue_supported(const ir::Node& node, int64_t channels);
+
 }  // namespace kiln::cpu

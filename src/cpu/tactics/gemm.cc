@@ -54,10 +54,8 @@ std::optional<GemmShape> gemm_shape(const ir::Node& node) {
 template <int kVariant>
 bool supports(const ir::Node& node, Isa isa) {
   auto g = gemm_shape(node);
-  if (!g || !gemm_ukernel(isa, kVariant) || !fused_epilogue(node)) return false;
-  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
-    return false;
-  return true;
+  // Input 2 (Gemm's C) is checked by gemm_shape: a column bias or nothing.
+  return g && gemm_ukernel(isa, kVariant) && epilogue_supported(node, 0);
 }
 
 int64_t packed_b_floats(const GemmUkernel& uk, const GemmShape& g) { return ceil_div(g.n, uk.nr) * uk.nr * g.k; }

@@ -12,12 +12,7 @@ template <int M>
 bool supports(const ir::Node& node, Isa isa) {
   auto s = conv_shape(node);
   if (!s || !winograd_applies(*s) || !gemm_ukernel(isa) || !winograd_kernel(isa, M)) return false;
-  const ir::Value* b = node.input(2);
-  if (b && (!is_const_f32(b) || b->constant->numel() != s->out_c)) return false;
-  if (!fused_epilogue(node)) return false;
-  if (const ir::Value* r = residual_input(node); r && (!is_static_f32(r) || r->shape != node.outputs[0]->shape))
-    return false;
-  return true;
+  return epilogue_supported(node, s->out_c);
 }
 
 template <int M>
