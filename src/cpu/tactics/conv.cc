@@ -1,5 +1,7 @@
 // Conv and kiln.FusedConv, 2-D float32 NCHW, as an implicit-im2col GEMM with the epilogue fused
 // (cpu/kernels/conv2d.h): 1x1, strided and dilated, grouped. One tactic per ISA.
+#include <algorithm>
+
 #include "cpu/kernels/conv2d.h"
 #include "cpu/tactic.h"
 #include "ops/conv_kernel.h"
@@ -35,6 +37,21 @@ std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
   return s;
 }
 
+std::vector<int64_t> conv_params(const Conv2dShape& s) {
+  return {s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h, s.out_w, s.group,
+          s.kh,    s.kw,   s.sh,   s.sw,   s.dh,    s.dw,    s.pad_top, s.pad_left};
+}
+
+Conv2dShape conv_from_params(std::span<const int64_t> p) {
+  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
+}
+
+bool conv_params_match(const std::optional<Conv2dShape>& shape, std::span<const int64_t> params) {
+  if (!shape) return false;
+  const std::vector<int64_t> want = conv_params(*shape);
+  return std::equal(want.begin(), want.end(), params.begin(), params.end());
+}
+
 namespace {
 
 template <int kVariant>
@@ -53,6 +70,7 @@ Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std
   Tensor packed(DataType::kFloat32, {conv2d_packed_weights_floats(uk, s)});
   conv2d_pack_weights(uk, s, node.input(1)->constant->data<float>(), packed.data<float>());
   prepared.push_back(std::move(packed));
+  params = conv_params(s);
   return Status::ok();
 }
 
@@ -63,7 +81,7 @@ int64_t workspace(const ir::Node& node, Isa isa, int threads) {
 
 template <int kVariant>
 Status run(const TacticArgs& a) {
-  const Conv2dShape s = *conv_shape(a.node);
+  const Conv2dShape s = conv_from_params(a.params);
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
@@ -74,8 +92,9 @@ Status run(const TacticArgs& a) {
 
 template <int kVariant>
 bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
-  return prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
-         prepared[0]->numel() == conv2d_packed_weights_floats(*gemm_ukernel(isa, kVariant), *conv_shape(node));
+  const auto s = conv_shape(node);
+  return conv_params_match(s, params) && prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
+         prepared[0]->numel() == conv2d_packed_weights_floats(*gemm_ukernel(isa, kVariant), *s);
 }
 
 }  // namespace

@@ -15,14 +15,17 @@ bool supports(const ir::Node& node, Isa isa) {
   return epilogue_supported(node, s->out_c);
 }
 
-Status prepare(const ir::Node&, Isa, std::vector<Tensor>&, std::vector<int64_t>&) { return Status::ok(); }
+Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
+  params = conv_params(*conv_shape(node));
+  return Status::ok();
+}
 
 int64_t workspace(const ir::Node& node, Isa isa, int threads) {
   return depthwise_plane_floats(*conv_shape(node)) * threads;
 }
 
 Status run(const TacticArgs& a) {
-  const Conv2dShape s = *conv_shape(a.node);
+  const Conv2dShape s = conv_from_params(a.params);
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
@@ -31,8 +34,8 @@ Status run(const TacticArgs& a) {
   return Status::ok();
 }
 
-bool check(const ir::Node&, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
-  return prepared.empty();
+bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+  return prepared.empty() && conv_params_match(conv_shape(node), params);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // MaxPool over 2-D NCHW float tensors (no Indices output): cpu/kernels/maxpool.h.
 #include "cpu/kernels/maxpool.h"
 #include "cpu/tactic.h"
+#include "cpu/tactics/conv_shape.h"
 #include "ops/spatial.h"
 
 namespace kiln::cpu {
@@ -35,15 +36,18 @@ std::optional<Conv2dShape> pool_shape(const ir::Node& node) {
 }
 
 bool supports(const ir::Node& node, Isa isa) { return maxpool_kernel(isa) && pool_shape(node).has_value(); }
-Status prepare(const ir::Node&, Isa, std::vector<Tensor>&, std::vector<int64_t>&) { return Status::ok(); }
+Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
+  params = conv_params(*pool_shape(node));  // derived once; run() reads the parameters
+  return Status::ok();
+}
 int64_t workspace(const ir::Node& node, Isa, int threads) { return maxpool_plane_floats(*pool_shape(node)) * threads; }
 Status run(const TacticArgs& a) {
-  maxpool_kernel(a.isa)->run(a.pool, *pool_shape(a.node), a.inputs[0]->data<float>(), a.outputs[0]->data<float>(),
+  maxpool_kernel(a.isa)->run(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(), a.outputs[0]->data<float>(),
                              a.scratch);
   return Status::ok();
 }
-bool check(const ir::Node&, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
-  return prepared.empty();
+bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+  return prepared.empty() && conv_params_match(pool_shape(node), params);
 }
 
 }  // namespace

@@ -16,12 +16,13 @@ bool supports(const ir::Node& node, Isa isa) {
 }
 
 template <int M>
-Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>&) {
+Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
   const Conv2dShape s = *conv_shape(node);
   const GemmUkernel& uk = *gemm_ukernel(isa);
   Tensor packed(DataType::kFloat32, {winograd_packed_weights_floats(uk, s, M)});
   winograd_pack_weights(uk, s, M, node.input(1)->constant->data<float>(), packed.data<float>());
   prepared.push_back(std::move(packed));
+  params = conv_params(s);
   return Status::ok();
 }
 
@@ -32,7 +33,7 @@ int64_t workspace(const ir::Node& node, Isa isa, int threads) {
 
 template <int M>
 Status run(const TacticArgs& a) {
-  const Conv2dShape s = *conv_shape(a.node);
+  const Conv2dShape s = conv_from_params(a.params);
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
@@ -42,9 +43,10 @@ Status run(const TacticArgs& a) {
 }
 
 template <int M>
-bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
-  return prepared.size() == 1 &&
-         prepared[0]->numel() == winograd_packed_weights_floats(*gemm_ukernel(isa), *conv_shape(node), M);
+bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+  const auto s = conv_shape(node);
+  return conv_params_match(s, params) && prepared.size() == 1 &&
+         prepared[0]->numel() == winograd_packed_weights_floats(*gemm_ukernel(isa), *s, M);
 }
 
 }  // namespace
