@@ -43,17 +43,17 @@ int main(int argc, char** argv) {
   }
   cpu::ThreadPool pool(threads);
   const double ceiling = profile::measure_fma_gflops(threads, seconds).per_cpu;
-  std::printf("isa %s  microkernel %dx%d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(uk->isa), uk->mr,
-              uk->nr, threads, ceiling);
+  std::printf("isa %s  microkernel %dx%d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(uk->isa),
+              uk->mr, uk->nr, threads, ceiling);
   std::printf("%-28s %10s %10s %8s\n", "shape (M x N x K)", "median ms", "GFLOP/s", "ceiling");
   struct Shape {
     int64_t m, n, k;
     const char* what;
   };
   const std::vector<Shape> shapes = {
-      {1024, 1024, 1024, "square"},           {2048, 2048, 2048, "square, large"},
-      {256, 3136, 576, "ResNet-50 3x3 @56"},  {512, 784, 1152, "ResNet-50 3x3 @28"},
-      {1024, 196, 256, "ResNet-50 1x1 @14"},  {2048, 49, 512, "ResNet-50 1x1 @7"},
+      {1024, 1024, 1024, "square"},          {2048, 2048, 2048, "square, large"},
+      {256, 3136, 576, "ResNet-50 3x3 @56"}, {512, 784, 1152, "ResNet-50 3x3 @28"},
+      {1024, 196, 256, "ResNet-50 1x1 @14"}, {2048, 49, 512, "ResNet-50 1x1 @7"},
   };
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
@@ -67,12 +67,13 @@ int main(int argc, char** argv) {
     std::vector<float> scratch(cpu::gemm_panel_floats(*uk, s.k) * threads + 16);
     const cpu::Epilogue ep;
     auto run = [&] {
-      cpu::gemm_run(*uk, pool, s.m, s.n, s.k, a_packed.data(),
-                    [&](int64_t n0, float* panel) -> const float* {
-                      cpu::pack_b_panel(b.data(), s.n, s.k, s.n, n0, uk->nr, panel);
-                      return panel;
-                    },
-                    c.data(), s.n, ep, scratch.data());
+      cpu::gemm_run(
+          *uk, pool, s.m, s.n, s.k, a_packed.data(),
+          [&](int64_t n0, float* panel) -> const float* {
+            cpu::pack_b_panel(b.data(), s.n, s.k, s.n, n0, uk->nr, panel);
+            return panel;
+          },
+          c.data(), s.n, ep, scratch.data());
     };
     run();
     std::vector<double> ms;
@@ -85,8 +86,8 @@ int main(int argc, char** argv) {
     const double med = median(ms);
     const double gflops = 2.0 * s.m * s.n * s.k / (med * 1e6);
     char shape[64];
-    std::snprintf(shape, sizeof shape, "%lldx%lldx%lld", static_cast<long long>(s.m), static_cast<long long>(s.n),
-                  static_cast<long long>(s.k));
+    std::snprintf(shape, sizeof shape, "%lldx%lldx%lld", static_cast<long long>(s.m),
+                  static_cast<long long>(s.n), static_cast<long long>(s.k));
     std::printf("%-28s %10.3f %10.1f %7.1f%%   %s\n", shape, med, gflops, 100 * gflops / ceiling, s.what);
   }
   return 0;

@@ -63,9 +63,9 @@ struct BuildReport {
   int nodes_after = 0;
   std::vector<PassCount> passes;
   double build_ms = 0;
-  double tune_ms = 0;       // of build_ms, spent timing tactics
-  int tuned_layers = 0;     // layers whose tactics were timed
-  int cache_hits = 0;       // layers whose timings came from the timing cache
+  double tune_ms = 0;    // of build_ms, spent timing tactics
+  int tuned_layers = 0;  // layers whose tactics were timed
+  int cache_hits = 0;    // layers whose timings came from the timing cache
 };
 
 /// A tactic's median time on one layer, measured when the engine was built.

@@ -42,7 +42,8 @@ std::vector<const Tactic*> tactics_for(const ir::Node& node, Isa isa) {
 }
 
 Expected<const Tactic*> resolve_tactic(const std::string& name, const ir::Node& node,
-                                       std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+                                       std::span<const Tensor* const> prepared,
+                                       std::span<const int64_t> params) {
   const Tactic* t = nullptr;
   for (const Tactic& c : registry())
     if (c.name == name && c.op_type == node.op_type && c.domain == node.domain) t = &c;
@@ -70,6 +71,8 @@ bool is_static_f32(const ir::Value* v) {
   return true;
 }
 
-bool is_const_f32(const ir::Value* v) { return v && v->is_constant() && v->constant->dtype() == DataType::kFloat32; }
+bool is_const_f32(const ir::Value* v) {
+  return v && v->is_constant() && v->constant->dtype() == DataType::kFloat32;
+}
 
 }  // namespace kiln::cpu

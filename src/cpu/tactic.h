@@ -49,7 +49,8 @@ struct Tactic {
 /// Resolves a step's tactic by name and checks it can run the node with what the plan holds
 /// (supports() and check()); the error says what does not match.
 Expected<const Tactic*> resolve_tactic(const std::string& name, const ir::Node& node,
-                                       std::span<const Tensor* const> prepared, std::span<const int64_t> params);
+                                       std::span<const Tensor* const> prepared,
+                                       std::span<const int64_t> params);
 
 bool register_tactic(Tactic tactic);
 const Tactic* find_tactic(const std::string& name);
@@ -66,6 +67,6 @@ bool is_const_f32(const ir::Value* v);
 /// Registers one tactic per ISA the file's functions serve, from the file that defines them.
 #define KILN_TACTIC_CONCAT_INNER_(a, b) a##b
 #define KILN_TACTIC_CONCAT_(a, b) KILN_TACTIC_CONCAT_INNER_(a, b)
-#define KILN_REGISTER_TACTIC(...)                                                        \
+#define KILN_REGISTER_TACTIC(...)                                                                \
   [[maybe_unused]] static const bool KILN_TACTIC_CONCAT_(kiln_tactic_registered_, __COUNTER__) = \
       ::kiln::cpu::register_tactic(::kiln::cpu::Tactic __VA_ARGS__)

@@ -30,7 +30,8 @@ class ThreadPool {
       for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
       return;
     }
-    run(tasks, [](void* f, int64_t task, int thread) { (*static_cast<F*>(f))(task, thread); }, &fn);
+    run(
+        tasks, [](void* f, int64_t task, int thread) { (*static_cast<F*>(f))(task, thread); }, &fn);
   }
 
  private:

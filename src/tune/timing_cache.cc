@@ -27,7 +27,8 @@ Expected<TimingCache> TimingCache::load(const std::string& path) {
       if (eq == std::string::npos || eq == 0) return bad("'" + item + "' is not tactic=microseconds");
       char* end = nullptr;
       double us = std::strtod(item.c_str() + eq + 1, &end);
-      if (end == item.c_str() + eq + 1 || *end != '\0' || !(us >= 0)) return bad("'" + item + "' has no valid time");
+      if (end == item.c_str() + eq + 1 || *end != '\0' || !(us >= 0))
+        return bad("'" + item + "' has no valid time");
       timings.push_back({item.substr(0, eq), us});
     }
     if (timings.empty()) return bad("no timings");
@@ -52,7 +53,8 @@ Status TimingCache::save(const std::string& path) const {
     }
     if (!out) return io_error("timing cache '" + path + "': write failed");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return io_error("timing cache '" + path + "': cannot replace it");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return io_error("timing cache '" + path + "': cannot replace it");
   return Status::ok();
 }
 

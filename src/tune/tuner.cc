@@ -17,9 +17,15 @@ std::string attr_text(const ir::Attribute& a) {
   std::ostringstream os;
   os.precision(9);
   switch (a.kind) {
-    case ir::Attribute::Kind::kFloat: os << a.f; break;
-    case ir::Attribute::Kind::kInt: os << a.i; break;
-    case ir::Attribute::Kind::kString: os << a.s; break;
+    case ir::Attribute::Kind::kFloat:
+      os << a.f;
+      break;
+    case ir::Attribute::Kind::kInt:
+      os << a.i;
+      break;
+    case ir::Attribute::Kind::kString:
+      os << a.s;
+      break;
     case ir::Attribute::Kind::kFloats:
       for (float f : a.floats) os << f << ' ';
       break;
@@ -29,7 +35,9 @@ std::string attr_text(const ir::Attribute& a) {
     case ir::Attribute::Kind::kStrings:
       for (const std::string& s : a.strings) os << s << ' ';
       break;
-    default: os << '?'; break;  // tensors and graphs: no tactic reads them
+    default:
+      os << '?';
+      break;  // tensors and graphs: no tactic reads them
   }
   std::string s = os.str();
   for (char& c : s)
@@ -157,7 +165,8 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
     std::vector<Prepared> prepared(tactics.size());
     for (size_t i = 0; i < tactics.size(); ++i) {
       if (tactics[i]->prepare)
-        KILN_RETURN_IF_ERROR(tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
+        KILN_RETURN_IF_ERROR(
+            tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
     }
     std::vector<TacticTiming> timings;
     const std::string key = cache_key(node, cpu::isa_name(isa), options.threads);
@@ -177,15 +186,18 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
           const cpu::Tactic& t = *tactics[i];
           int64_t floats = t.workspace_floats ? t.workspace_floats(node, t.isa, options.threads) : 0;
           if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
-          float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
+          float* aligned =
+              reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
           std::vector<const Tensor*> prep;
           for (const Tensor& p : prepared[i].tensors) prep.push_back(&p);
-          cpu::TacticArgs args{node, t.isa, bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params, pool, aligned};
+          cpu::TacticArgs args{node, t.isa,  bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params,
+                               pool, aligned};
           KILN_ASSIGN_OR_RETURN(double us, time_median([&] { return t.run(args); }));
           timings.push_back({t.name, us});
         }
-        std::sort(timings.begin(), timings.end(),
-                  [](const TacticTiming& a, const TacticTiming& b) { return a.microseconds < b.microseconds; });
+        std::sort(timings.begin(), timings.end(), [](const TacticTiming& a, const TacticTiming& b) {
+          return a.microseconds < b.microseconds;
+        });
         cache.put(key, timings);
         ++tuned;
       }
@@ -193,7 +205,8 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
     // The winner: the fastest timed tactic that is still a candidate, else the heuristic's first.
     size_t pick = 0;
     for (const TacticTiming& tt : timings) {
-      auto it = std::find_if(tactics.begin(), tactics.end(), [&](const cpu::Tactic* t) { return t->name == tt.tactic; });
+      auto it = std::find_if(tactics.begin(), tactics.end(),
+                             [&](const cpu::Tactic* t) { return t->name == tt.tactic; });
       if (it != tactics.end()) {
         pick = static_cast<size_t>(it - tactics.begin());
         break;
@@ -225,9 +238,9 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
   data.report.cache_hits = hits;
   data.report.tune_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   log("tactics (" + options.mode + ", " + cpu::isa_name(isa) + ", " + std::to_string(options.threads) +
-      " threads): " + std::to_string(fast) + " layers on fast tactics, " + std::to_string(tuned) + " timed, " +
-      std::to_string(hits) + " from the timing cache, " + std::to_string(static_cast<int>(data.report.tune_ms)) +
-      " ms");
+      " threads): " + std::to_string(fast) + " layers on fast tactics, " + std::to_string(tuned) +
+      " timed, " + std::to_string(hits) + " from the timing cache, " +
+      std::to_string(static_cast<int>(data.report.tune_ms)) + " ms");
   return Status::ok();
 }
 

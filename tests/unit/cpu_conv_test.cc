@@ -42,7 +42,19 @@ OneNode conv_node(const ConvCase& c, const std::string& activation = "", std::ve
 TEST(CpuConv, TileEdgesOfOutputChannelsAndPositions) {
   // cout around 6 and 8 (MR), positions around 16, 32, 48 and 64 (NR): 4x4=16, 3x11=33, 7x7=49 ...
   for (int64_t cout : {1, 5, 6, 7, 8, 9, 16, 17}) {
-    for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{3, 5}, {4, 4}, {1, 17}, {4, 8}, {3, 11}, {1, 31}, {5, 7}, {1, 47}, {6, 8}, {7, 7}, {3, 21}, {8, 8}, {5, 13}}) {
+    for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{3, 5},
+                                                                {4, 4},
+                                                                {1, 17},
+                                                                {4, 8},
+                                                                {3, 11},
+                                                                {1, 31},
+                                                                {5, 7},
+                                                                {1, 47},
+                                                                {6, 8},
+                                                                {7, 7},
+                                                                {3, 21},
+                                                                {8, 8},
+                                                                {5, 13}}) {
       for (int64_t k : {1, 3}) {
         ConvCase c{1, 3, h, w, cout, k, 1, k / 2, 1, 1};
         OneNode t = conv_node(c);
@@ -54,10 +66,10 @@ TEST(CpuConv, TileEdgesOfOutputChannelsAndPositions) {
 
 TEST(CpuConv, StridesPaddingDilationGroupsBatch) {
   const std::vector<ConvCase> cases = {
-      {1, 8, 9, 9, 16, 3, 2, 1, 1, 1},   {2, 4, 7, 6, 9, 3, 1, 0, 1, 1},    {1, 3, 15, 15, 8, 7, 2, 3, 1, 1},
-      {1, 8, 10, 10, 8, 3, 1, 2, 2, 1},  {1, 8, 6, 6, 12, 3, 1, 1, 1, 2},   {1, 16, 5, 9, 16, 1, 2, 0, 1, 4},
-      {1, 4, 12, 5, 7, 5, 1, 2, 1, 1},   {3, 6, 4, 4, 6, 3, 2, 1, 1, 3},    {1, 32, 14, 14, 40, 1, 1, 0, 1, 1},
-      {1, 5, 33, 2, 3, 3, 1, 1, 1, 1},   {1, 64, 7, 7, 33, 3, 1, 1, 1, 1},
+      {1, 8, 9, 9, 16, 3, 2, 1, 1, 1},  {2, 4, 7, 6, 9, 3, 1, 0, 1, 1},   {1, 3, 15, 15, 8, 7, 2, 3, 1, 1},
+      {1, 8, 10, 10, 8, 3, 1, 2, 2, 1}, {1, 8, 6, 6, 12, 3, 1, 1, 1, 2},  {1, 16, 5, 9, 16, 1, 2, 0, 1, 4},
+      {1, 4, 12, 5, 7, 5, 1, 2, 1, 1},  {3, 6, 4, 4, 6, 3, 2, 1, 1, 3},   {1, 32, 14, 14, 40, 1, 1, 0, 1, 1},
+      {1, 5, 33, 2, 3, 3, 1, 1, 1, 1},  {1, 64, 7, 7, 33, 3, 1, 1, 1, 1},
   };
   for (const ConvCase& c : cases) {
     for (bool bias : {true, false}) {
@@ -70,9 +82,16 @@ TEST(CpuConv, StridesPaddingDilationGroupsBatch) {
 TEST(CpuConv, EveryFusedEpilogue) {
   ConvCase c{1, 6, 5, 7, 10, 3, 1, 1, 1, 1};
   const std::vector<std::pair<std::string, std::vector<float>>> acts = {
-      {"Relu", {}},          {"Clip", {0, 6}},        {"LeakyRelu", {0.1f}}, {"Sigmoid", {}},
-      {"HardSigmoid", {0.2f, 0.5f}}, {"HardSwish", {}}, {"SiLU", {}},          {"Tanh", {}},
-      {"Gelu", {}},          {"GeluTanh", {}},
+      {"Relu", {}},
+      {"Clip", {0, 6}},
+      {"LeakyRelu", {0.1f}},
+      {"Sigmoid", {}},
+      {"HardSigmoid", {0.2f, 0.5f}},
+      {"HardSwish", {}},
+      {"SiLU", {}},
+      {"Tanh", {}},
+      {"Gelu", {}},
+      {"GeluTanh", {}},
   };
   for (const auto& [act, params] : acts) {
     for (std::string residual : {"", "before", "after"}) {
@@ -92,7 +111,8 @@ TEST(CpuConv, SpecialValuesSaturateLikeTheReference) {
     SCOPED_TRACE(act);
     OneNode t = conv_node(c, act);
     Tensor& x = t.feeds.begin()->second;
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = (i % 5 == 0) ? 0.0f : (i % 2 ? 300.0f : -300.0f) * (i % 7);
+    for (int64_t i = 0; i < x.numel(); ++i)
+      x.data<float>()[i] = (i % 5 == 0) ? 0.0f : (i % 2 ? 300.0f : -300.0f) * (i % 7);
     EXPECT_GT(check_tactics(t, 2e-4, 2e-5), 0) << act;
   }
 }
@@ -118,18 +138,19 @@ TEST(CpuDepthwise, KernelsStridesPaddingAndWidthsAroundTheVectors) {
     for (int64_t k : {3, 5}) {
       for (int64_t stride : {1, 2}) {
         ConvCase c{2, 6, 5, w, 6, k, stride, k / 2, 1, 6};
-        SCOPED_TRACE("w " + std::to_string(w) + " k " + std::to_string(k) + " stride " + std::to_string(stride));
+        SCOPED_TRACE("w " + std::to_string(w) + " k " + std::to_string(k) + " stride " +
+                     std::to_string(stride));
         OneNode t = conv_node(c, "Relu", {}, "after");
         EXPECT_GT(check_tactics(t), 0) << "w " << w << " k " << k << " stride " << stride;
       }
     }
   }
   for (const ConvCase& c : std::vector<ConvCase>{{1, 4, 9, 11, 4, 3, 1, 0, 1, 4},
-                                                {1, 4, 9, 11, 4, 3, 1, 2, 2, 4},
-                                                {1, 3, 10, 19, 3, 3, 3, 1, 1, 3},
-                                                {1, 5, 4, 4, 5, 1, 1, 0, 1, 5}}) {
-    SCOPED_TRACE("k " + std::to_string(c.k) + " stride " + std::to_string(c.stride) + " pad " + std::to_string(c.pad) +
-                 " dilation " + std::to_string(c.dilation));
+                                                 {1, 4, 9, 11, 4, 3, 1, 2, 2, 4},
+                                                 {1, 3, 10, 19, 3, 3, 3, 1, 1, 3},
+                                                 {1, 5, 4, 4, 5, 1, 1, 0, 1, 5}}) {
+    SCOPED_TRACE("k " + std::to_string(c.k) + " stride " + std::to_string(c.stride) + " pad " +
+                 std::to_string(c.pad) + " dilation " + std::to_string(c.dilation));
     OneNode t = conv_node(c, "HardSwish", {}, "", false);
     EXPECT_GT(check_tactics(t), 0);
   }
@@ -145,7 +166,8 @@ TEST(CpuConvTranspose, KernelEqualsStrideWithEpilogues) {
   struct Case {
     int64_t n, cin, h, w, cout, k;
   };
-  for (const Case& c : std::vector<Case>{{1, 24, 5, 7, 24, 2}, {2, 3, 4, 9, 1, 2}, {1, 8, 3, 3, 9, 3}, {1, 5, 17, 2, 7, 2}}) {
+  for (const Case& c :
+       std::vector<Case>{{1, 24, 5, 7, 24, 2}, {2, 3, 4, 9, 1, 2}, {1, 8, 3, 3, 9, 3}, {1, 5, 17, 2, 7, 2}}) {
     for (std::string act : {"", "Relu", "Sigmoid"}) {
       for (bool residual : {false, true}) {
         const bool fused = !act.empty() || residual;
@@ -162,7 +184,8 @@ TEST(CpuConvTranspose, KernelEqualsStrideWithEpilogues) {
             t.input(random_f32({c.n, c.cout, c.h * c.k, c.w * c.k}, 4));
           }
         }
-        EXPECT_GT(check_tactics(t), 0) << c.cin << "->" << c.cout << " k" << c.k << " " << act << " " << residual;
+        EXPECT_GT(check_tactics(t), 0)
+            << c.cin << "->" << c.cout << " k" << c.k << " " << act << " " << residual;
       }
     }
   }
@@ -182,7 +205,8 @@ TEST(CpuWinograd, TileEdgesPaddingAndEpilogues) {
     for (int64_t pad : {0, 1}) {
       for (int64_t cout : {5, 8, 17}) {
         if (hw + 2 * pad < 3) continue;
-        SCOPED_TRACE("hw " + std::to_string(hw) + " pad " + std::to_string(pad) + " cout " + std::to_string(cout));
+        SCOPED_TRACE("hw " + std::to_string(hw) + " pad " + std::to_string(pad) + " cout " +
+                     std::to_string(cout));
         ConvCase c{1, 6, hw, hw + 1, cout, 3, 1, pad, 1, 1};
         OneNode t = conv_node(c, "Relu", {}, "after");
         EXPECT_GT(check_tactics(t, 1e-3, 1e-4), 0);
@@ -191,14 +215,15 @@ TEST(CpuWinograd, TileEdgesPaddingAndEpilogues) {
   }
   ConvCase wide{2, 32, 20, 23, 24, 3, 1, 1, 1, 1};
   for (std::string act : {"SiLU", "HardSwish", "Clip"}) {
-    OneNode t = conv_node(wide, act, act == "Clip" ? std::vector<float>{0, 6} : std::vector<float>{}, "before");
+    OneNode t =
+        conv_node(wide, act, act == "Clip" ? std::vector<float>{0, 6} : std::vector<float>{}, "before");
     EXPECT_GT(check_tactics(t, 1e-3, 1e-4), 0) << act;
   }
 }
 
 TEST(CpuWinograd, IsOfferedFor3x3Stride1Only) {
-  for (const ConvCase& c : std::vector<ConvCase>{{1, 4, 8, 8, 4, 3, 2, 1, 1, 1}, {1, 4, 8, 8, 4, 5, 1, 2, 1, 1},
-                                                {1, 4, 8, 8, 4, 3, 1, 2, 2, 1}}) {
+  for (const ConvCase& c : std::vector<ConvCase>{
+           {1, 4, 8, 8, 4, 3, 2, 1, 1, 1}, {1, 4, 8, 8, 4, 5, 1, 2, 1, 1}, {1, 4, 8, 8, 4, 3, 1, 2, 2, 1}}) {
     OneNode t = conv_node(c);
     ir::Value* out = t.g->create_value("y");
     t.node->outputs = {out};

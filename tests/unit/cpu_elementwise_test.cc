@@ -22,7 +22,8 @@ Tensor scalar(float v) {
 const std::vector<int64_t> kCounts = {1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 129, 40001};
 
 TEST(CpuElementwise, UnaryOpsAtVectorEdges) {
-  for (std::string op : {"Relu", "Sigmoid", "Tanh", "Exp", "Neg", "Abs", "Erf", "HardSwish", "HardSigmoid", "LeakyRelu"}) {
+  for (std::string op :
+       {"Relu", "Sigmoid", "Tanh", "Exp", "Neg", "Abs", "Erf", "HardSwish", "HardSigmoid", "LeakyRelu"}) {
     for (int64_t n : kCounts) {
       SCOPED_TRACE(op + " x" + std::to_string(n));
       OneNode t(op, "");

@@ -9,8 +9,8 @@ TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
   struct Case {
     int64_t h, w, k, stride, pad, dilation, ceil;
   };
-  const std::vector<Case> cases = {{9, 17, 3, 2, 1, 1, 0},  {20, 20, 5, 1, 2, 1, 0}, {20, 20, 9, 1, 4, 1, 0},
-                                   {20, 20, 13, 1, 6, 1, 0}, {7, 33, 3, 2, 0, 1, 1}, {8, 16, 2, 2, 0, 1, 0},
+  const std::vector<Case> cases = {{9, 17, 3, 2, 1, 1, 0},   {20, 20, 5, 1, 2, 1, 0}, {20, 20, 9, 1, 4, 1, 0},
+                                   {20, 20, 13, 1, 6, 1, 0}, {7, 33, 3, 2, 0, 1, 1},  {8, 16, 2, 2, 0, 1, 0},
                                    {10, 15, 3, 1, 2, 2, 0},  {11, 40, 3, 3, 1, 1, 1}, {5, 65, 3, 1, 1, 1, 0}};
   for (const Case& c : cases) {
     SCOPED_TRACE("k" + std::to_string(c.k) + " s" + std::to_string(c.stride) + " w" + std::to_string(c.w));

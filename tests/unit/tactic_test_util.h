@@ -97,7 +97,8 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5) {
   if (!st.is_ok()) return 0;
   const ir::Node& node = *t.node;
   std::vector<const Tensor*> in;
-  for (const ir::Value* v : node.inputs) in.push_back(!v ? nullptr : v->is_constant() ? &*v->constant : &t.feeds.at(v));
+  for (const ir::Value* v : node.inputs)
+    in.push_back(!v ? nullptr : v->is_constant() ? &*v->constant : &t.feeds.at(v));
   ops::RunContext rc(node, in, nullptr);
   st = ops::find_op(node.domain, node.op_type)->reference(rc);
   EXPECT_TRUE(st.is_ok()) << st.message();
@@ -115,8 +116,10 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5) {
     }
     for (int threads : {1, 2}) {
       cpu::ThreadPool pool(threads);
-      std::vector<float> scratch(tactic->workspace_floats ? tactic->workspace_floats(node, tactic->isa, threads) + 16 : 16);
-      float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
+      std::vector<float> scratch(
+          tactic->workspace_floats ? tactic->workspace_floats(node, tactic->isa, threads) + 16 : 16);
+      float* aligned =
+          reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
       Tensor got(out->dtype, out->shape);
       // Poison the output: a tactic must write every element.
       for (int64_t i = 0; i < got.numel(); ++i) got.data<float>()[i] = std::nanf("");
@@ -128,8 +131,10 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5) {
       // with the output's range, not each element (about 1e-5 of the largest output here, 2e-4
       // allowed); every other tactic is held to the element-wise bound.
       double scale = 0;
-      for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(double(want.data<float>()[i])));
-      const double abs_tol = tactic->name.find("winograd4x4") != std::string::npos ? std::max(atol, 2e-4 * scale) : atol;
+      for (int64_t i = 0; i < want.numel(); ++i)
+        scale = std::max(scale, std::abs(double(want.data<float>()[i])));
+      const double abs_tol =
+          tactic->name.find("winograd4x4") != std::string::npos ? std::max(atol, 2e-4 * scale) : atol;
       int bad = 0;
       for (int64_t i = 0; i < want.numel() && bad < 5; ++i) {
         double w = want.data<float>()[i], g = got.data<float>()[i];

@@ -96,12 +96,13 @@ void conv2d_gemm(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, 
       e.ldr = n;
       if (e.bias_row) e.bias_row += g * m;
       if (e.residual) e.residual += (b * s.group + g) * out_group;
-      gemm_run(uk, pool, m, n, k, packed_w + g * round_up(m, uk.mr) * k,
-               [&](int64_t n0, float* panel) -> const float* {
-                 conv2d_pack_panel(s, xg, n0, uk.nr, panel);
-                 return panel;
-               }, yg, n, e,
-               scratch);
+      gemm_run(
+          uk, pool, m, n, k, packed_w + g * round_up(m, uk.mr) * k,
+          [&](int64_t n0, float* panel) -> const float* {
+            conv2d_pack_panel(s, xg, n0, uk.nr, panel);
+            return panel;
+          },
+          yg, n, e, scratch);
     }
   }
 }

@@ -118,7 +118,8 @@ void depthwise_row_fixed(const Conv2dShape& s, const DepthwisePlane& pl, const f
           for (int v = 0; v < 4; ++v) acc[v] = V::fmadd(taps[ky * K + kx], V::load(src + v * W), acc[v]);
         }
 #pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) V::store(dst + ox + v * W, finish<V>(acc[v], e, c, oy * s.out_w + ox + v * W, W));
+      for (int v = 0; v < 4; ++v)
+        V::store(dst + ox + v * W, finish<V>(acc[v], e, c, oy * s.out_w + ox + v * W, W));
     }
   }
   for (; ox < s.out_w; ox += W) {
@@ -126,7 +127,8 @@ void depthwise_row_fixed(const Conv2dShape& s, const DepthwisePlane& pl, const f
 #pragma GCC unroll 5
     for (int ky = 0; ky < K; ++ky)
 #pragma GCC unroll 5
-      for (int kx = 0; kx < K; ++kx) acc = V::fmadd(taps[ky * K + kx], V::load(rows[ky] + offs[kx] + ox), acc);
+      for (int kx = 0; kx < K; ++kx)
+        acc = V::fmadd(taps[ky * K + kx], V::load(rows[ky] + offs[kx] + ox), acc);
     store_output<V>(acc, s, e, c, oy, ox, dst);
   }
 }
@@ -160,8 +162,8 @@ void depthwise_row_any(const Conv2dShape& s, const DepthwisePlane& pl, const flo
 }
 
 template <class V>
-void depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, float* y, const Epilogue& ep,
-               float* scratch) {
+void depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, float* y,
+               const Epilogue& ep, float* scratch) {
   const DepthwisePlane pl = depthwise_plane(s, V::kWidth);
   const int64_t plane_floats = depthwise_plane_floats(s);
   const int64_t channels = s.out_c, out_plane = s.out_h * s.out_w, in_plane = s.in_h * s.in_w;

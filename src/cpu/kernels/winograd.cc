@@ -16,7 +16,8 @@ void pack_weights(const GemmUkernel& uk, const Conv2dShape& s, const float* w, f
       const float* g = w + (co * cin + ci) * 9;
       float t[A][3];  // G g
       for (int i = 0; i < A; ++i)
-        for (int j = 0; j < 3; ++j) t[i][j] = Mx::G[i][0] * g[j] + Mx::G[i][1] * g[3 + j] + Mx::G[i][2] * g[6 + j];
+        for (int j = 0; j < 3; ++j)
+          t[i][j] = Mx::G[i][0] * g[j] + Mx::G[i][1] * g[3 + j] + Mx::G[i][2] * g[6 + j];
       for (int i = 0; i < A; ++i)
         for (int j = 0; j < A; ++j) {
           const float v = t[i][0] * Mx::G[j][0] + t[i][1] * Mx::G[j][1] + t[i][2] * Mx::G[j][2];
@@ -25,7 +26,8 @@ void pack_weights(const GemmUkernel& uk, const Conv2dShape& s, const float* w, f
     }
   }
   const int64_t per = round_up(cout, uk.mr) * cin;
-  for (int xi = 0; xi < A * A; ++xi) pack_a(u.data() + xi * cout * cin, cin, cout, cin, uk.mr, packed + xi * per);
+  for (int xi = 0; xi < A * A; ++xi)
+    pack_a(u.data() + xi * cout * cin, cin, cout, cin, uk.mr, packed + xi * per);
 }
 
 }  // namespace
@@ -39,7 +41,8 @@ int64_t winograd_packed_weights_floats(const GemmUkernel& uk, const Conv2dShape&
   return a * a * round_up(s.out_c, uk.mr) * s.in_c;
 }
 
-void winograd_pack_weights(const GemmUkernel& uk, const Conv2dShape& s, int m, const float* w, float* packed) {
+void winograd_pack_weights(const GemmUkernel& uk, const Conv2dShape& s, int m, const float* w,
+                           float* packed) {
   if (m == 2) {
     pack_weights<2>(uk, s, w, packed);
   } else {

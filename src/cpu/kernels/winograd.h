@@ -17,8 +17,8 @@ namespace kiln::cpu {
 struct WinogradKernel {
   Isa isa;
   int m;  // output tile
-  void (*run)(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed_u,
-              float* y, const Epilogue& ep, float* scratch);
+  void (*run)(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, const float* x,
+              const float* packed_u, float* y, const Epilogue& ep, float* scratch);
 };
 const WinogradKernel* winograd_kernel(Isa isa, int m);
 const WinogradKernel* winograd_kernel_avx512(int m);

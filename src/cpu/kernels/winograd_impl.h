@@ -13,8 +13,8 @@
 namespace kiln::cpu::detail {
 
 template <int M>
-void winograd(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed_u,
-              float* y, const Epilogue& ep, float* scratch) {
+void winograd(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, const float* x,
+              const float* packed_u, float* y, const Epilogue& ep, float* scratch) {
   using Mx = winograd::Matrices<M>;
   constexpr int A = Mx::kAlpha;
   const int64_t cin = s.in_c, cout = s.out_c, oh = s.out_h, ow = s.out_w;
@@ -42,16 +42,17 @@ void winograd(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, con
     pool.parallel_for(cin * th, [&](int64_t task, int thread) {
       const int64_t ci = task / th, ty = task % th;
       float* band = bands + band_floats * thread;  // [A][wp]
-      float* tmp = band + A * wp;                   // [A][wp]
-      float* ph = tmp + A * wp;                     // [A][M][tw + 1] phases of tmp's rows
-      float* vt = ph + A * M * (tw + 16);           // [A * A][tw + 16]
+      float* tmp = band + A * wp;                  // [A][wp]
+      float* ph = tmp + A * wp;                    // [A][M][tw + 1] phases of tmp's rows
+      float* vt = ph + A * M * (tw + 16);          // [A * A][tw + 16]
       const float* xc = xb + ci * s.in_h * s.in_w;
       for (int i = 0; i < A; ++i) {
         float* row = band + i * wp;
         std::memset(row, 0, wp * sizeof(float));
         const int64_t iy = ty * M + i - s.pad_top;
         if (iy < 0 || iy >= s.in_h) continue;
-        const int64_t lo = std::clamp<int64_t>(s.pad_left, 0, wp), hi = std::clamp<int64_t>(s.pad_left + s.in_w, lo, wp);
+        const int64_t lo = std::clamp<int64_t>(s.pad_left, 0, wp),
+                      hi = std::clamp<int64_t>(s.pad_left + s.in_w, lo, wp);
         std::memcpy(row + lo, xc + iy * s.in_w + (lo - s.pad_left), (hi - lo) * sizeof(float));
       }
       const int64_t cols = (tw + 1) * M;
@@ -94,9 +95,10 @@ void winograd(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, con
     // 2. One GEMM per transform position.
     for (int xi = 0; xi < A * A; ++xi) {
       const float* vx = v + xi * v_per_xi;
-      gemm_run(uk, pool, cout, tiles, cin, packed_u + xi * u_per_xi,
-               [&](int64_t n0, float*) -> const float* { return vx + (n0 / nr) * cin * nr; },
-               mbuf + xi * cout * tiles, tiles, Epilogue{}, nullptr);
+      gemm_run(
+          uk, pool, cout, tiles, cin, packed_u + xi * u_per_xi,
+          [&](int64_t n0, float*) -> const float* { return vx + (n0 / nr) * cin * nr; },
+          mbuf + xi * cout * tiles, tiles, Epilogue{}, nullptr);
     }
     // 3. Y = A^T M A per (output channel, tile row), then the epilogue on the finished rows.
     pool.parallel_for(cout * th, [&](int64_t task, int thread) {

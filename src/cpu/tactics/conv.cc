@@ -4,14 +4,15 @@
 
 #include "cpu/kernels/conv2d.h"
 #include "cpu/tactic.h"
-#include "ops/conv_kernel.h"
-#include "cpu/tactics/fused.h"
 #include "cpu/tactics/conv_shape.h"
+#include "cpu/tactics/fused.h"
+#include "ops/conv_kernel.h"
 
 namespace kiln::cpu {
 
 std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
-  const ir::Value *x = node.input(0), *w = node.input(1), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  const ir::Value *x = node.input(0), *w = node.input(1),
+                  *y = node.outputs.empty() ? nullptr : node.outputs[0];
   if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || x->shape.size() != 4) return std::nullopt;
   auto setup = ops::conv_setup(node, x->shape, w->constant->shape());
   if (!setup) return std::nullopt;
@@ -38,12 +39,13 @@ std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
 }
 
 std::vector<int64_t> conv_params(const Conv2dShape& s) {
-  return {s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h, s.out_w, s.group,
+  return {s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h, s.out_w,   s.group,
           s.kh,    s.kw,   s.sh,   s.sw,   s.dh,    s.dw,    s.pad_top, s.pad_left};
 }
 
 Conv2dShape conv_from_params(std::span<const int64_t> p) {
-  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
+  return {p[0], p[1], p[2],  p[3],  p[4],  p[5],  p[6],  p[7],
+          p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]};
 }
 
 bool conv_params_match(const std::optional<Conv2dShape>& shape, std::span<const int64_t> params) {
@@ -85,13 +87,14 @@ Status run(const TacticArgs& a) {
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
-  conv2d_gemm(*gemm_ukernel(a.isa, kVariant), a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
-              a.outputs[0]->data<float>(), ep, a.scratch);
+  conv2d_gemm(*gemm_ukernel(a.isa, kVariant), a.pool, s, a.inputs[0]->data<float>(),
+              a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), ep, a.scratch);
   return Status::ok();
 }
 
 template <int kVariant>
-bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
   const auto s = conv_shape(node);
   return conv_params_match(s, params) && prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
          prepared[0]->numel() == conv2d_packed_weights_floats(*gemm_ukernel(isa, kVariant), *s);

@@ -18,8 +18,10 @@ struct Geometry {
 };
 
 std::optional<Geometry> geometry(const ir::Node& node) {
-  const ir::Value *x = node.input(0), *wv = node.input(1), *y = node.outputs.empty() ? nullptr : node.outputs[0];
-  if (!is_static_f32(x) || !is_const_f32(wv) || !is_static_f32(y) || x->shape.size() != 4 || wv->shape.size() != 4)
+  const ir::Value *x = node.input(0), *wv = node.input(1),
+                  *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!is_static_f32(x) || !is_const_f32(wv) || !is_static_f32(y) || x->shape.size() != 4 ||
+      wv->shape.size() != 4)
     return std::nullopt;
   if (node.attr_int("group", 1) != 1 || node.has_attr("output_shape")) return std::nullopt;
   const std::string pad = node.attr_string("auto_pad", "NOTSET");
@@ -34,7 +36,8 @@ std::optional<Geometry> geometry(const ir::Node& node) {
     if (p != 0) return std::nullopt;
   for (int64_t p : outpad)
     if (p != 0) return std::nullopt;
-  if (wv->shape[0] != g.cin || y->shape != Shape{g.batch, g.cout, g.h * g.kh, g.w * g.kw}) return std::nullopt;
+  if (wv->shape[0] != g.cin || y->shape != Shape{g.batch, g.cout, g.h * g.kh, g.w * g.kw})
+    return std::nullopt;
   return g;
 }
 
@@ -75,12 +78,13 @@ Status run(const TacticArgs& a) {
   for (int64_t b = 0; b < g.batch; ++b) {
     const float* x = a.inputs[0]->data<float>() + b * g.cin * g.n();
     float* y = a.outputs[0]->data<float>() + b * g.cout * out_plane;
-    gemm_run(uk, a.pool, g.m(), g.n(), g.cin, a.prepared[0]->data<float>(),
-             [&](int64_t n0, float* panel) -> const float* {
-               pack_b_panel(x, g.n(), g.cin, g.n(), n0, uk.nr, panel);
-               return panel;
-             },
-             c, g.n(), Epilogue{}, panels);
+    gemm_run(
+        uk, a.pool, g.m(), g.n(), g.cin, a.prepared[0]->data<float>(),
+        [&](int64_t n0, float* panel) -> const float* {
+          pack_b_panel(x, g.n(), g.cin, g.n(), n0, uk.nr, panel);
+          return panel;
+        },
+        c, g.n(), Epilogue{}, panels);
     Epilogue e = ep;
     e.ldr = out_plane;
     if (residual) e.residual = residual + b * g.cout * out_plane;
@@ -105,7 +109,8 @@ Status run(const TacticArgs& a) {
 template <int kVariant>
 bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
   const Geometry g = *geometry(node);
-  return prepared.size() == 1 && prepared[0]->numel() == round_up(g.m(), gemm_ukernel(isa, kVariant)->mr) * g.cin;
+  return prepared.size() == 1 &&
+         prepared[0]->numel() == round_up(g.m(), gemm_ukernel(isa, kVariant)->mr) * g.cin;
 }
 
 }  // namespace

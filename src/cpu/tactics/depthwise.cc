@@ -34,14 +34,16 @@ Status run(const TacticArgs& a) {
   return Status::ok();
 }
 
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
   return prepared.empty() && conv_params_match(conv_shape(node), params);
 }
 
 }  // namespace
 
 #define KILN_DEPTHWISE(op, domain, isa, suffix) \
-  KILN_REGISTER_TACTIC({"conv2d.depthwise." suffix, op, domain, isa, supports, prepare, workspace, run, check})
+  KILN_REGISTER_TACTIC(                         \
+      {"conv2d.depthwise." suffix, op, domain, isa, supports, prepare, workspace, run, check})
 KILN_DEPTHWISE("Conv", "", Isa::kAvx512, "avx512");
 KILN_DEPTHWISE("Conv", "", Isa::kAvx2, "avx2");
 KILN_DEPTHWISE("FusedConv", "kiln", Isa::kAvx512, "avx512");

@@ -25,16 +25,17 @@ std::optional<float> scalar_of(const ir::Value* v) {
 }
 
 /// One ONNX op on the running value (input `running` of `in`) as an instruction, or nullopt.
-std::optional<EwInstr> compile_op(const std::string& op, int opset, const std::map<std::string, ir::Attribute>& attrs,
+std::optional<EwInstr> compile_op(const std::string& op, int opset,
+                                  const std::map<std::string, ir::Attribute>& attrs,
                                   const std::vector<const ir::Value*>& in, size_t running) {
   auto attr_f = [&](const char* k, float fallback) {
     auto it = attrs.find(k);
     return it == attrs.end() ? fallback : it->second.f;
   };
   static const std::map<std::string, EwOp> unary = {
-      {"Relu", EwOp::kRelu}, {"Sigmoid", EwOp::kSigmoid}, {"Tanh", EwOp::kTanh}, {"Exp", EwOp::kExp},
-      {"Neg", EwOp::kNeg},   {"Abs", EwOp::kAbs},         {"Sqrt", EwOp::kSqrt}, {"Erf", EwOp::kErf},
-      {"HardSwish", EwOp::kHardSwish}};
+      {"Relu", EwOp::kRelu}, {"Sigmoid", EwOp::kSigmoid}, {"Tanh", EwOp::kTanh},
+      {"Exp", EwOp::kExp},   {"Neg", EwOp::kNeg},         {"Abs", EwOp::kAbs},
+      {"Sqrt", EwOp::kSqrt}, {"Erf", EwOp::kErf},         {"HardSwish", EwOp::kHardSwish}};
   if (auto it = unary.find(op); it != unary.end()) {
     if (in.size() != 1) return std::nullopt;
     return EwInstr{it->second};
@@ -143,7 +144,8 @@ std::optional<std::vector<int64_t>> plan_node(const ir::Node& node) {
   if (!op) return std::nullopt;
   const ir::Value *a = node.inputs[0], *b = node.inputs[1];
   if (!is_static_f32(a) || !is_static_f32(b)) return std::nullopt;
-  if (a->shape == y->shape && b->shape == y->shape) return std::vector<int64_t>{kSameShape, static_cast<int64_t>(*op)};
+  if (a->shape == y->shape && b->shape == y->shape)
+    return std::vector<int64_t>{kSameShape, static_cast<int64_t>(*op)};
   // One operand [N, C, H, W] (the output's shape), the other [1, C, 1, 1] or [C, 1, 1].
   if (y->shape.size() != 4) return std::nullopt;
   for (int small = 0; small < 2; ++small) {
@@ -153,7 +155,8 @@ std::optional<std::vector<int64_t>> plan_node(const ir::Node& node) {
     const int64_t c = y->shape[1];
     const bool per_channel = (s->shape == Shape{1, c, 1, 1}) || (s->shape == Shape{c, 1, 1});
     if (per_channel) {
-      return std::vector<int64_t>{kPerChannel, static_cast<int64_t>(*op), small, c, y->shape[2] * y->shape[3]};
+      return std::vector<int64_t>{kPerChannel, static_cast<int64_t>(*op), small, c,
+                                  y->shape[2] * y->shape[3]};
     }
   }
   return std::nullopt;
@@ -166,7 +169,8 @@ Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int6
   return Status::ok();
 }
 
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
   auto p = plan_node(node);
   return prepared.empty() && p && std::equal(p->begin(), p->end(), params.begin(), params.end());
 }
@@ -205,7 +209,9 @@ Status run(const TacticArgs& a) {
     }
     case kSameShape: {
       const float *x = a.inputs[0]->data<float>(), *z = a.inputs[1]->data<float>();
-      chunked(a.pool, count, [&](int64_t lo, int64_t hi) { k.binary(static_cast<EwBinary>(p[1]), x + lo, z + lo, y + lo, hi - lo); });
+      chunked(a.pool, count, [&](int64_t lo, int64_t hi) {
+        k.binary(static_cast<EwBinary>(p[1]), x + lo, z + lo, y + lo, hi - lo);
+      });
       return Status::ok();
     }
     case kPerChannel: {
@@ -218,10 +224,18 @@ Status run(const TacticArgs& a) {
         const float c = small[t % channels];
         EwInstr in;
         switch (op) {
-          case EwBinary::kAdd: in = {EwOp::kAddC, c}; break;
-          case EwBinary::kMul: in = {EwOp::kMulC, c}; break;
-          case EwBinary::kSub: in = {small_second ? EwOp::kSubC : EwOp::kRSubC, c}; break;
-          case EwBinary::kDiv: in = {small_second ? EwOp::kDivC : EwOp::kRDivC, c}; break;
+          case EwBinary::kAdd:
+            in = {EwOp::kAddC, c};
+            break;
+          case EwBinary::kMul:
+            in = {EwOp::kMulC, c};
+            break;
+          case EwBinary::kSub:
+            in = {small_second ? EwOp::kSubC : EwOp::kRSubC, c};
+            break;
+          case EwBinary::kDiv:
+            in = {small_second ? EwOp::kDivC : EwOp::kRDivC, c};
+            break;
         }
         k.program(&in, 1, big + t * plane, y + t * plane, plane);
       });
@@ -233,8 +247,9 @@ Status run(const TacticArgs& a) {
 
 }  // namespace
 
-#define KILN_EW(op, domain)                                                                          \
-  KILN_REGISTER_TACTIC({"elementwise.avx512", op, domain, Isa::kAvx512, supports, prepare, nullptr, run, check}); \
+#define KILN_EW(op, domain)                                                                      \
+  KILN_REGISTER_TACTIC(                                                                          \
+      {"elementwise.avx512", op, domain, Isa::kAvx512, supports, prepare, nullptr, run, check}); \
   KILN_REGISTER_TACTIC({"elementwise.avx2", op, domain, Isa::kAvx2, supports, prepare, nullptr, run, check})
 KILN_EW("ElementwiseChain", "kiln");
 KILN_EW("Add", "");

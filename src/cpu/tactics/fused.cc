@@ -29,7 +29,8 @@ bool epilogue_supported(const ir::Node& node, int64_t channels) {
   }
   if (!fused_epilogue(node)) return false;
   const ir::Value* r = residual_input(node);
-  return !r || (is_static_f32(r) && !node.outputs.empty() && node.outputs[0] && r->shape == node.outputs[0]->shape);
+  return !r ||
+         (is_static_f32(r) && !node.outputs.empty() && node.outputs[0] && r->shape == node.outputs[0]->shape);
 }
 
 const ir::Value* residual_input(const ir::Node& node) {

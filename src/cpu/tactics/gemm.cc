@@ -15,14 +15,15 @@ struct GemmShape {
   int64_t m = 0, n = 0, k = 0;
   bool trans_a = false, trans_b = false;
   float alpha = 1, beta = 1;
-  bool is_gemm = false;     // Gemm / FusedGemm (else MatMul / FusedMatMul)
+  bool is_gemm = false;             // Gemm / FusedGemm (else MatMul / FusedMatMul)
   const ir::Value* bias = nullptr;  // Gemm's C or FusedMatMul's input 2: one value per column
 };
 
 std::optional<GemmShape> gemm_shape(const ir::Node& node) {
   GemmShape g;
   g.is_gemm = node.op_type == "Gemm" || node.op_type == "FusedGemm";
-  const ir::Value *a = node.input(0), *b = node.input(1), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  const ir::Value *a = node.input(0), *b = node.input(1),
+                  *y = node.outputs.empty() ? nullptr : node.outputs[0];
   if (!is_static_f32(a) || !is_const_f32(b) || !is_static_f32(y) || b->shape.size() != 2) return std::nullopt;
   if (g.is_gemm) {
     if (a->shape.size() != 2) return std::nullopt;
@@ -38,7 +39,8 @@ std::optional<GemmShape> gemm_shape(const ir::Node& node) {
     g.m = shape_numel(a->shape) / g.k;
   }
   g.n = g.trans_b ? b->shape[0] : b->shape[1];
-  if ((g.trans_b ? b->shape[1] : b->shape[0]) != g.k || shape_numel(y->shape) != g.m * g.n || y->shape.back() != g.n)
+  if ((g.trans_b ? b->shape[1] : b->shape[0]) != g.k || shape_numel(y->shape) != g.m * g.n ||
+      y->shape.back() != g.n)
     return std::nullopt;
   const ir::Value* c = node.input(2);
   if (c && !(g.is_gemm && g.beta == 0)) {
@@ -58,7 +60,9 @@ bool supports(const ir::Node& node, Isa isa) {
   return g && gemm_ukernel(isa, kVariant) && epilogue_supported(node, 0);
 }
 
-int64_t packed_b_floats(const GemmUkernel& uk, const GemmShape& g) { return ceil_div(g.n, uk.nr) * uk.nr * g.k; }
+int64_t packed_b_floats(const GemmUkernel& uk, const GemmShape& g) {
+  return ceil_div(g.n, uk.nr) * uk.nr * g.k;
+}
 
 template <int kVariant>
 Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>&) {
@@ -112,9 +116,10 @@ Status run(const TacticArgs& args) {
   }
   const float* b = args.prepared[0]->data<float>();
   // The B panels were packed at build time: no per-thread panel scratch is needed.
-  gemm_run(uk, args.pool, g.m, g.n, g.k, a_packed,
-           [&](int64_t n0, float*) -> const float* { return b + n0 / uk.nr * uk.nr * g.k; },
-           args.outputs[0]->data<float>(), g.n, ep, nullptr);
+  gemm_run(
+      uk, args.pool, g.m, g.n, g.k, a_packed,
+      [&](int64_t n0, float*) -> const float* { return b + n0 / uk.nr * uk.nr * g.k; },
+      args.outputs[0]->data<float>(), g.n, ep, nullptr);
   return Status::ok();
 }
 
@@ -128,10 +133,10 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 
 }  // namespace
 
-#define KILN_GEMM(op, domain, isa, variant, name)                                                      \
+#define KILN_GEMM(op, domain, isa, variant, name)                                                       \
   KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
                         run<variant>, check<variant>})
-#define KILN_GEMM_ALL(op, domain)                                           \
+#define KILN_GEMM_ALL(op, domain)                                     \
   KILN_GEMM(op, domain, Isa::kAvx512, 0, "gemm.packed_b8x48.avx512"); \
   KILN_GEMM(op, domain, Isa::kAvx512, 1, "gemm.packed_b6x64.avx512"); \
   KILN_GEMM(op, domain, Isa::kAvx2, 0, "gemm.packed_b6x16.avx2")

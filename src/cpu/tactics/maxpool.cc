@@ -14,7 +14,8 @@ std::optional<Conv2dShape> pool_shape(const ir::Node& node) {
   auto w = ops::read_window(node, 2, {});
   if (!w) return std::nullopt;
   ops::Window win = *w;
-  auto dims = ops::forward_output_dims(node, {x->shape[2], x->shape[3]}, node.attr_int("ceil_mode", 0) != 0, win);
+  auto dims =
+      ops::forward_output_dims(node, {x->shape[2], x->shape[3]}, node.attr_int("ceil_mode", 0) != 0, win);
   if (!dims || *dims != Shape{y->shape[2], y->shape[3]}) return std::nullopt;
   Conv2dShape s;
   s.batch = x->shape[0];
@@ -31,7 +32,8 @@ std::optional<Conv2dShape> pool_shape(const ir::Node& node) {
   s.dw = win.dilations[1];
   s.pad_top = win.pads[0];
   s.pad_left = win.pads[1];
-  if (s.pad_top < 0 || s.pad_left < 0 || y->shape[0] != s.batch || y->shape[1] != s.out_c) return std::nullopt;
+  if (s.pad_top < 0 || s.pad_left < 0 || y->shape[0] != s.batch || y->shape[1] != s.out_c)
+    return std::nullopt;
   return s;
 }
 
@@ -40,19 +42,23 @@ Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int6
   params = conv_params(*pool_shape(node));  // derived once; run() reads the parameters
   return Status::ok();
 }
-int64_t workspace(const ir::Node& node, Isa, int threads) { return maxpool_plane_floats(*pool_shape(node)) * threads; }
+int64_t workspace(const ir::Node& node, Isa, int threads) {
+  return maxpool_plane_floats(*pool_shape(node)) * threads;
+}
 Status run(const TacticArgs& a) {
-  maxpool_kernel(a.isa)->run(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(), a.outputs[0]->data<float>(),
-                             a.scratch);
+  maxpool_kernel(a.isa)->run(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(),
+                             a.outputs[0]->data<float>(), a.scratch);
   return Status::ok();
 }
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
   return prepared.empty() && conv_params_match(pool_shape(node), params);
 }
 
 }  // namespace
 
-KILN_REGISTER_TACTIC({"maxpool.avx512", "MaxPool", "", Isa::kAvx512, supports, prepare, workspace, run, check});
+KILN_REGISTER_TACTIC({"maxpool.avx512", "MaxPool", "", Isa::kAvx512, supports, prepare, workspace, run,
+                      check});
 KILN_REGISTER_TACTIC({"maxpool.avx2", "MaxPool", "", Isa::kAvx2, supports, prepare, workspace, run, check});
 
 }  // namespace kiln::cpu

@@ -26,9 +26,11 @@ Expected<std::vector<int32_t>> index_map(const ir::Node& node, bool rows) {
   const ir::Value* x = node.input(0);
   Tensor probe(DataType::kFloat32, x->shape);
   const int64_t h = x->shape[2], w = x->shape[3];
-  for (int64_t i = 0; i < probe.numel(); ++i) probe.data<float>()[i] = static_cast<float>(rows ? (i / w) % h : i % w);
+  for (int64_t i = 0; i < probe.numel(); ++i)
+    probe.data<float>()[i] = static_cast<float>(rows ? (i / w) % h : i % w);
   std::vector<const Tensor*> in = {&probe};
-  for (size_t i = 1; i < node.inputs.size(); ++i) in.push_back(node.inputs[i] ? &*node.inputs[i]->constant : nullptr);
+  for (size_t i = 1; i < node.inputs.size(); ++i)
+    in.push_back(node.inputs[i] ? &*node.inputs[i]->constant : nullptr);
   ops::RunContext ctx(node, in, nullptr);
   KILN_RETURN_IF_ERROR(ops::find_op(node.domain, node.op_type)->reference(ctx));
   const Tensor& out = ctx.output(0);

@@ -1,7 +1,7 @@
 // Softmax along a contiguous last axis (every row's elements adjacent) and GlobalAveragePool of
 // NCHW float tensors: cpu/ukernels/rows.h, rows split over the threads.
-#include "cpu/tactic.h"
 #include "cpu/ukernels/rows.h"
+#include "cpu/tactic.h"
 #include "ops/softmax_util.h"
 
 namespace kiln::cpu {
@@ -52,9 +52,9 @@ Status run(const TacticArgs& a) {
 
 KILN_REGISTER_TACTIC({"softmax.avx512", "Softmax", "", Isa::kAvx512, supports, prepare, nullptr, run, check});
 KILN_REGISTER_TACTIC({"softmax.avx2", "Softmax", "", Isa::kAvx2, supports, prepare, nullptr, run, check});
-KILN_REGISTER_TACTIC({"global_average_pool.avx512", "GlobalAveragePool", "", Isa::kAvx512, supports, prepare, nullptr,
-                      run, check});
-KILN_REGISTER_TACTIC({"global_average_pool.avx2", "GlobalAveragePool", "", Isa::kAvx2, supports, prepare, nullptr, run,
-                      check});
+KILN_REGISTER_TACTIC({"global_average_pool.avx512", "GlobalAveragePool", "", Isa::kAvx512, supports, prepare,
+                      nullptr, run, check});
+KILN_REGISTER_TACTIC({"global_average_pool.avx2", "GlobalAveragePool", "", Isa::kAvx2, supports, prepare,
+                      nullptr, run, check});
 
 }  // namespace kiln::cpu

@@ -43,7 +43,8 @@ Status run(const TacticArgs& a) {
 }
 
 template <int M>
-bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
   const auto s = conv_shape(node);
   return conv_params_match(s, params) && prepared.size() == 1 &&
          prepared[0]->numel() == winograd_packed_weights_floats(*gemm_ukernel(isa), *s, M);
@@ -52,9 +53,9 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 }  // namespace
 
 // F(4,3) first for the heuristic: a quarter of the GEMM work for 3x3 layers.
-#define KILN_WINOGRAD(op, domain, isa, m, name)                                                       \
-  KILN_REGISTER_TACTIC({name, op, domain, isa, supports<m>, prepare<m>, workspace<m>, run<m>, check<m>, \
-                        m == 4 ? 1 : 0})
+#define KILN_WINOGRAD(op, domain, isa, m, name) \
+  KILN_REGISTER_TACTIC(                         \
+      {name, op, domain, isa, supports<m>, prepare<m>, workspace<m>, run<m>, check<m>, m == 4 ? 1 : 0})
 KILN_WINOGRAD("Conv", "", Isa::kAvx512, 4, "conv2d.winograd4x4.avx512");
 KILN_WINOGRAD("Conv", "", Isa::kAvx512, 2, "conv2d.winograd2x2.avx512");
 KILN_WINOGRAD("Conv", "", Isa::kAvx2, 4, "conv2d.winograd4x4.avx2");

@@ -11,8 +11,26 @@
 namespace kiln::cpu {
 
 enum class EwOp : int32_t {
-  kAddC, kSubC, kRSubC, kMulC, kDivC, kRDivC, kMaxC, kMinC,  // x op a (kRSubC: a - x, kRDivC: a / x)
-  kRelu, kClip, kLeakyRelu, kSigmoid, kHardSigmoid, kHardSwish, kTanh, kExp, kNeg, kAbs, kSqrt, kErf,
+  kAddC,
+  kSubC,
+  kRSubC,
+  kMulC,
+  kDivC,
+  kRDivC,
+  kMaxC,
+  kMinC,  // x op a (kRSubC: a - x, kRDivC: a / x)
+  kRelu,
+  kClip,
+  kLeakyRelu,
+  kSigmoid,
+  kHardSigmoid,
+  kHardSwish,
+  kTanh,
+  kExp,
+  kNeg,
+  kAbs,
+  kSqrt,
+  kErf,
   kCount
 };
 

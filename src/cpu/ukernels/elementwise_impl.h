@@ -9,29 +9,49 @@ namespace kiln::cpu::detail {
 template <class V>
 inline typename V::T ew_apply(const EwInstr& in, typename V::T x) {
   switch (in.op) {
-    case EwOp::kAddC: return V::add(x, V::set1(in.a));
-    case EwOp::kSubC: return V::sub(x, V::set1(in.a));
-    case EwOp::kRSubC: return V::sub(V::set1(in.a), x);
-    case EwOp::kMulC: return V::mul(x, V::set1(in.a));
-    case EwOp::kDivC: return V::div(x, V::set1(in.a));
-    case EwOp::kRDivC: return V::div(V::set1(in.a), x);
-    case EwOp::kMaxC: return V::max(x, V::set1(in.a));
-    case EwOp::kMinC: return V::min(x, V::set1(in.a));
-    case EwOp::kRelu: return V::max(x, V::zero());
-    case EwOp::kClip: return V::min(V::max(x, V::set1(in.a)), V::set1(in.b));
-    case EwOp::kLeakyRelu: return V::select_lt(x, V::zero(), V::mul(x, V::set1(in.a)), x);
-    case EwOp::kSigmoid: return simd::sigmoid<V>(x);
+    case EwOp::kAddC:
+      return V::add(x, V::set1(in.a));
+    case EwOp::kSubC:
+      return V::sub(x, V::set1(in.a));
+    case EwOp::kRSubC:
+      return V::sub(V::set1(in.a), x);
+    case EwOp::kMulC:
+      return V::mul(x, V::set1(in.a));
+    case EwOp::kDivC:
+      return V::div(x, V::set1(in.a));
+    case EwOp::kRDivC:
+      return V::div(V::set1(in.a), x);
+    case EwOp::kMaxC:
+      return V::max(x, V::set1(in.a));
+    case EwOp::kMinC:
+      return V::min(x, V::set1(in.a));
+    case EwOp::kRelu:
+      return V::max(x, V::zero());
+    case EwOp::kClip:
+      return V::min(V::max(x, V::set1(in.a)), V::set1(in.b));
+    case EwOp::kLeakyRelu:
+      return V::select_lt(x, V::zero(), V::mul(x, V::set1(in.a)), x);
+    case EwOp::kSigmoid:
+      return simd::sigmoid<V>(x);
     case EwOp::kHardSigmoid:
       return V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(in.a), V::set1(in.b))));
     case EwOp::kHardSwish:
-      return V::mul(x, V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
-    case EwOp::kTanh: return simd::tanh<V>(x);
-    case EwOp::kExp: return simd::exp<V>(x);
-    case EwOp::kNeg: return V::sub(V::zero(), x);
-    case EwOp::kAbs: return V::abs(x);
-    case EwOp::kSqrt: return V::sqrt(x);
-    case EwOp::kErf: return simd::erf<V>(x);
-    case EwOp::kCount: break;
+      return V::mul(x,
+                    V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
+    case EwOp::kTanh:
+      return simd::tanh<V>(x);
+    case EwOp::kExp:
+      return simd::exp<V>(x);
+    case EwOp::kNeg:
+      return V::sub(V::zero(), x);
+    case EwOp::kAbs:
+      return V::abs(x);
+    case EwOp::kSqrt:
+      return V::sqrt(x);
+    case EwOp::kErf:
+      return simd::erf<V>(x);
+    case EwOp::kCount:
+      break;
   }
   return x;
 }
@@ -66,10 +86,14 @@ void ew_binary(EwBinary op, const float* x, const float* z, float* y, int64_t co
   using T = typename V::T;
   auto f = [op](T a, T b) {
     switch (op) {
-      case EwBinary::kAdd: return V::add(a, b);
-      case EwBinary::kSub: return V::sub(a, b);
-      case EwBinary::kMul: return V::mul(a, b);
-      case EwBinary::kDiv: return V::div(a, b);
+      case EwBinary::kAdd:
+        return V::add(a, b);
+      case EwBinary::kSub:
+        return V::sub(a, b);
+      case EwBinary::kMul:
+        return V::mul(a, b);
+      case EwBinary::kDiv:
+        return V::div(a, b);
     }
     return a;
   };

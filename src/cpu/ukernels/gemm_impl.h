@@ -8,7 +8,17 @@
 namespace kiln::cpu::detail {
 
 enum : int {  // ops::Activation's values (src/ops/fused_layer.h), which this layer may not include
-  kNone, kRelu, kClip, kLeakyRelu, kSigmoid, kHardSigmoid, kHardSwish, kSiLU, kTanh, kGelu, kGeluTanh
+  kNone,
+  kRelu,
+  kClip,
+  kLeakyRelu,
+  kSigmoid,
+  kHardSigmoid,
+  kHardSwish,
+  kSiLU,
+  kTanh,
+  kGelu,
+  kGeluTanh
 };
 
 template <class V>
@@ -27,7 +37,8 @@ inline typename V::T activate(typename V::T x, const Epilogue& ep) {
     case kHardSigmoid:
       return V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(ep.alpha), V::set1(ep.beta))));
     case kHardSwish:
-      return V::mul(x, V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
+      return V::mul(x,
+                    V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
     case kSiLU:
       return V::mul(x, simd::sigmoid<V>(x));
     case kTanh:

@@ -34,11 +34,13 @@ struct Vec512 {
   static T abs(T a) { return _mm512_abs_ps(a); }
   static T sqrt(T a) { return _mm512_sqrt_ps(a); }
   /// a < b ? x : y, lane by lane.
-  static T select_lt(T a, T b, T x, T y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x); }
+  static T select_lt(T a, T b, T x, T y) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x);
+  }
   static T copysign(T magnitude, T sign) {
     const __m512i m = _mm512_set1_epi32(0x7fffffff);
-    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(m, _mm512_castps_si512(magnitude),
-                                                         _mm512_castps_si512(sign), 0xca));  // m ? magnitude : sign
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
+        m, _mm512_castps_si512(magnitude), _mm512_castps_si512(sign), 0xca));  // m ? magnitude : sign
   }
   static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   /// p[0], p[2], ..., p[2 * kWidth - 2] (reads 2 * kWidth floats).
