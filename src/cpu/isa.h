@@ -19,4 +19,19 @@ Isa isa_from_features(uint64_t features);
 /// The best ISA of this machine (cpuid), unless KILN_ISA=generic|avx2|avx512 caps it.
 Isa host_isa();
 
+/// A kernel family's dispatch: calls the AVX-512 or the AVX2 getter (each defined in a file
+/// compiled for its ISA) with `args`; nullptr for Isa::kGeneric.
+template <typename Getter, typename... Args>
+auto by_isa(Isa isa, Getter avx512, Getter avx2, Args... args) -> decltype(avx512(args...)) {
+  switch (isa) {
+    case Isa::kAvx512:
+      return avx512(args...);
+    case Isa::kAvx2:
+      return avx2(args...);
+    case Isa::kGeneric:
+      break;
+  }
+  return nullptr;
+}
+
 }  // namespace kiln::cpu

@@ -3,15 +3,7 @@
 namespace kiln::cpu {
 
 const DepthwiseKernel* depthwise_kernel(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512:
-      return depthwise_kernel_avx512();
-    case Isa::kAvx2:
-      return depthwise_kernel_avx2();
-    case Isa::kGeneric:
-      break;
-  }
-  return nullptr;
+  return by_isa(isa, depthwise_kernel_avx512, depthwise_kernel_avx2);
 }
 
 int64_t depthwise_plane_floats(const Conv2dShape& s) {

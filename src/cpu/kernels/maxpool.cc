@@ -3,15 +3,7 @@
 namespace kiln::cpu {
 
 const MaxPoolKernel* maxpool_kernel(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512:
-      return maxpool_kernel_avx512();
-    case Isa::kAvx2:
-      return maxpool_kernel_avx2();
-    case Isa::kGeneric:
-      break;
-  }
-  return nullptr;
+  return by_isa(isa, maxpool_kernel_avx512, maxpool_kernel_avx2);
 }
 
 int64_t maxpool_plane_floats(const Conv2dShape& s) {

@@ -59,15 +59,7 @@ int64_t winograd_scratch_floats(const GemmUkernel& uk, const Conv2dShape& s, int
 }
 
 const WinogradKernel* winograd_kernel(Isa isa, int m) {
-  switch (isa) {
-    case Isa::kAvx512:
-      return winograd_kernel_avx512(m);
-    case Isa::kAvx2:
-      return winograd_kernel_avx2(m);
-    case Isa::kGeneric:
-      break;
-  }
-  return nullptr;
+  return by_isa(isa, winograd_kernel_avx512, winograd_kernel_avx2, m);
 }
 
 }  // namespace kiln::cpu

@@ -2,16 +2,6 @@
 
 namespace kiln::cpu {
 
-const EwKernels* ew_kernels(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512:
-      return ew_kernels_avx512();
-    case Isa::kAvx2:
-      return ew_kernels_avx2();
-    case Isa::kGeneric:
-      break;
-  }
-  return nullptr;
-}
+const EwKernels* ew_kernels(Isa isa) { return by_isa(isa, ew_kernels_avx512, ew_kernels_avx2); }
 
 }  // namespace kiln::cpu

@@ -8,15 +8,7 @@
 namespace kiln::cpu {
 
 const GemmUkernel* gemm_ukernel(Isa isa, int variant) {
-  switch (isa) {
-    case Isa::kAvx512:
-      return gemm_ukernel_avx512(variant);
-    case Isa::kAvx2:
-      return gemm_ukernel_avx2(variant);
-    case Isa::kGeneric:
-      break;
-  }
-  return nullptr;
+  return by_isa(isa, gemm_ukernel_avx512, gemm_ukernel_avx2, variant);
 }
 
 void pack_a(const float* a, int64_t lda, int64_t m, int64_t k, int mr, float* out) {
