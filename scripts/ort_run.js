@@ -24,7 +24,8 @@ const usage =
   --opt-level L     ORT graph optimizations: all (default), extended, basic or disabled; 'disabled' gives
                     a second FP32 implementation with other summation orders (tests/models/run_models.sh)
   --times           with --bench: also print each run's milliseconds on a line of its own
-  --info            print the model's inputs and outputs (name, type, shape) and exit`;
+  --info            print the model's inputs and outputs (name, type, shape) and exit
+  --profile PREFIX  write ORT's per-node profile (Chrome trace JSON) to PREFIX_<date>.json`;
 
 function fail(msg) {
   process.stderr.write(`ort_run: ${msg}\n`);
@@ -157,6 +158,9 @@ function parseArgs(argv) {
       case '--info':
         args.info = true;
         break;
+      case '--profile':
+        args.profile = value();
+        break;
       case '-h':
       case '--help':
         console.log(usage);
@@ -200,6 +204,10 @@ async function main() {
     executionProviders: ['cpu'],
     logSeverityLevel: 3,  // errors only: ORT warns about unused initializers in the PP-OCR models
   };
+  if (args.profile) {
+    options.enableProfiling = true;
+    options.profileFilePrefix = args.profile;
+  }
   const t0 = nowMs();
   const session = await ort.InferenceSession.create(args.model, options);
   const loadMs = nowMs() - t0;
@@ -258,6 +266,7 @@ async function main() {
         `median_ms=${median.toFixed(3)} min_ms=${times[0].toFixed(3)} mean_ms=${mean.toFixed(3)} ` +
         `max_ms=${times[times.length - 1].toFixed(3)}`);
   }
+  if (args.profile) session.endProfiling();
 }
 
 if (require.main === module) {

@@ -40,15 +40,19 @@ void BuildOptions::add_to(CLI::App& app) {
   app.add_option("--tactics", tactics,
                  "tune (time every tactic, keep the fastest; default), heuristic (no timing) or reference");
   app.add_option("--timing-cache", timing_cache, "Timing cache file: read before tuning, updated after");
+  app.add_option("--layout", layout,
+                 "blocked (conv runs in NCHW16c/NCHW8c with reorders at their edges; default) or planar (NCHW)");
   app.add_option("--postprocess", postprocess,
                  "Append a post-processing step to the engine: yolox[:score=0.25,iou=0.45,max=100] "
                  "(decode + class-aware NMS)");
 }
 
 Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
-  if (for_plan && (no_optimize || tactics != "tune" || !timing_cache.empty() || !postprocess.empty())) {
+  if (for_plan &&
+      (no_optimize || tactics != "tune" || !timing_cache.empty() || !postprocess.empty() || layout != "blocked")) {
     return invalid_argument(std::string(no_optimize              ? "--no-optimize"
                                         : !timing_cache.empty()  ? "--timing-cache"
+                                        : layout != "blocked"    ? "--layout"
                                         : !postprocess.empty()   ? "--postprocess"
                                                                  : "--tactics") +
                             " applies when building from ONNX; a plan keeps the settings it was built with");
@@ -56,6 +60,8 @@ Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   if (tactics != "tune" && tactics != "heuristic" && tactics != "reference") {
     return invalid_argument("--tactics " + tactics + ": expected tune, heuristic or reference");
   }
+  if (layout != "blocked" && layout != "planar")
+    return invalid_argument("--layout " + layout + ": expected blocked or planar");
   if (threads && (*threads < 1 || *threads > 1024)) {
     return invalid_argument("--threads " + std::to_string(*threads) + ": expected 1 to 1024");
   }
@@ -64,6 +70,7 @@ Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   config.tactics = tactics;
   config.timing_cache = timing_cache;
   config.postprocess = postprocess;
+  config.layout = layout;
   return Status::ok();
 }
 

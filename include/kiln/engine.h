@@ -43,6 +43,11 @@ struct BuilderConfig {
   /// A timing cache file: read before tuning (layers found in it are not timed again) and written
   /// back after. Empty: no cache.
   std::string timing_cache;
+  /// Activation layout of the CPU layers: "blocked" rewrites the layers that have blocked
+  /// kernels (and the elementwise layers between them) to NCHW16c / NCHW8c with reorders at the
+  /// edges of each run (src/cpu/layout.h); "planar" keeps NCHW everywhere. Ignored when tactics
+  /// is "reference" or optimize is off.
+  std::string layout = "blocked";
   /// A post-processing step appended to the graph before the passes, as TensorRT appends its NMS
   /// plugin: "" (none) or "yolox" (decode + class-aware NMS of a YOLOX head, kiln.YoloxPostprocess;
   /// "yolox:score=0.25,iou=0.45,max=100" sets its thresholds). See docs/vision.md.

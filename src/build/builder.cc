@@ -11,6 +11,7 @@
 #include "ops/infer_graph.h"
 #include "ops/op.h"
 #include "ops/postprocess.h"
+#include "cpu/layout.h"
 #include "passes/pass.h"
 #include "runtime/engine_data.h"
 #include "tune/tuner.h"
@@ -57,6 +58,14 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   }
   if (config.optimize) {
     KILN_ASSIGN_OR_RETURN(data->report.passes, passes::run_pipeline(*graph, log));
+    if (config.layout != "planar" && config.layout != "blocked")
+      return invalid_argument("layout '" + config.layout + "': use blocked or planar");
+    if (config.layout == "blocked" && config.tactics != "reference") {
+      KILN_ASSIGN_OR_RETURN(cpu::LayoutResult layout, cpu::apply_blocked_layout(*graph, cpu::host_isa()));
+      data->report.passes.push_back({"blocked-layout", layout.blocked});
+      log("blocked-layout: " + std::to_string(layout.blocked) + " layers blocked, " +
+          std::to_string(layout.reorders) + " reorders");
+    }
   }
   data->report.nodes_after = static_cast<int>(graph->nodes().size());
 

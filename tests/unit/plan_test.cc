@@ -454,7 +454,11 @@ TEST(PlanTactics, UnknownTacticOrMismatchedPackedWeightsAreRefused) {
       << unknown.status().message();
   d.steps[0].tactic = tactic;
   const ir::Value* packed = d.steps[0].prepared[0];
-  d.steps[0].prepared = {d.steps[1].node->inputs[1]};  // another layer's (unpacked) weights
+  const ir::Value* other = nullptr;  // another layer's (unpacked) weights
+  for (size_t i = 1; i < d.steps.size() && !other; ++i)
+    if (d.steps[i].node->input(1) && d.steps[i].node->input(1)->is_constant()) other = d.steps[i].node->input(1);
+  ASSERT_NE(other, nullptr);
+  d.steps[0].prepared = {other};
   auto wrong = Engine::deserialize(serialize(*built));
   ASSERT_FALSE(wrong.has_value());
   EXPECT_NE(wrong.status().message().find("prepared weights"), std::string::npos) << wrong.status().message();

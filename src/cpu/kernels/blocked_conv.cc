@@ -1,0 +1,56 @@
+#include "cpu/kernels/blocked_conv.h"
+
+#include <algorithm>
+
+namespace kiln::cpu {
+
+const BlockedConvKernel* blocked_conv_kernel(Isa isa) {
+  return by_isa(isa, blocked_conv_kernel_avx512, blocked_conv_kernel_avx2);
+}
+
+namespace {
+int64_t blocks(int64_t c, int64_t b) { return (c + b - 1) / b; }
+}  // namespace
+
+int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s) {
+  const int64_t b = k.block;
+  return blocks(s.in_c, b) * s.kh * s.kw * b * blocks(s.out_c, b) * b + blocks(s.out_c, b) * b;
+}
+
+void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
+                         float* packed) {
+  const int64_t b = k.block, icb = blocks(s.in_c, b), ocb = blocks(s.out_c, b), taps = s.kh * s.kw;
+  float* p = packed;
+  for (int64_t g0 = 0; g0 < ocb; g0 += k.max_group) {
+    const int64_t nb = std::min<int64_t>(k.max_group, ocb - g0);
+    for (int64_t ib = 0; ib < icb; ++ib)
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t il = 0; il < b; ++il)
+          for (int64_t j = 0; j < nb; ++j)
+            for (int64_t ol = 0; ol < b; ++ol) {
+              const int64_t oc = (g0 + j) * b + ol, ic = ib * b + il;
+              *p++ = oc < s.out_c && ic < s.in_c ? w[(oc * s.in_c + ic) * taps + t] : 0.0f;
+            }
+  }
+  for (int64_t oc = 0; oc < ocb * b; ++oc) *p++ = bias && oc < s.out_c ? bias[oc] : 0.0f;
+}
+
+int64_t blocked_depthwise_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s) {
+  const int64_t b = k.block;
+  return blocks(s.out_c, b) * b * (s.kh * s.kw + 1);
+}
+
+void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
+                            float* packed) {
+  const int64_t b = k.block, cb = blocks(s.out_c, b), taps = s.kh * s.kw;
+  float* p = packed;
+  for (int64_t ib = 0; ib < cb; ++ib)
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t l = 0; l < b; ++l) {
+        const int64_t c = ib * b + l;
+        *p++ = c < s.out_c ? w[c * taps + t] : 0.0f;
+      }
+  for (int64_t c = 0; c < cb * b; ++c) *p++ = bias && c < s.out_c ? bias[c] : 0.0f;
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,302 @@
+// The blocked convolution kernels (see blocked_conv.h), included once per ISA.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "cpu/kernels/blocked_conv.h"
+#include "cpu/ukernels/gemm_impl.h"
+
+namespace kiln::cpu::detail {
+
+// The layer's geometry in the units the tiles use. A 1x1 stride-1 unpadded conv is one row of
+// H*W pixels, so its tiles run over whole planes.
+struct BlockedGeom {
+  int64_t icb, ocb;             // input and output blocks
+  int64_t ih, iw, oh, ow;       // image and output rows/columns
+  int64_t kh, kw, sh, sw, dh, dw, pt, pl;
+  int64_t x_plane, y_plane;     // floats per block of one image: ih*iw*b, oh*ow*b
+  int64_t ox_lo, ox_hi;         // output columns whose taps all lie inside the row
+};
+
+inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b) {
+  BlockedGeom g{};
+  g.icb = (s.in_c + b - 1) / b;
+  g.ocb = (s.out_c + b - 1) / b;
+  g.ih = s.in_h, g.iw = s.in_w, g.oh = s.out_h, g.ow = s.out_w;
+  g.kh = s.kh, g.kw = s.kw, g.sh = s.sh, g.sw = s.sw, g.dh = s.dh, g.dw = s.dw, g.pt = s.pad_top, g.pl = s.pad_left;
+  if (s.pointwise() && s.in_h == s.out_h && s.in_w == s.out_w) {
+    g.iw = g.ow = s.in_h * s.in_w;
+    g.ih = g.oh = 1;
+  }
+  g.x_plane = g.ih * g.iw * b;
+  g.y_plane = g.oh * g.ow * b;
+  // ox * sw - pl >= 0 and ox * sw - pl + (kw - 1) * dw < iw.
+  g.ox_lo = std::min<int64_t>((g.pl + g.sw - 1) / g.sw, g.ow);
+  const int64_t last = g.iw - 1 - (g.kw - 1) * g.dw + g.pl;  // ox * sw <= last
+  g.ox_hi = last < 0 ? g.ox_lo : std::clamp<int64_t>(last / g.sw + 1, g.ox_lo, g.ow);
+  return g;
+}
+
+// Taps [lo, hi) of a kernel axis that fall inside [0, size) for a window starting at `start`.
+inline std::pair<int64_t, int64_t> taps_inside(int64_t start, int64_t k, int64_t d, int64_t size) {
+  int64_t lo = 0, hi = k;
+  while (lo < k && start + lo * d < 0) ++lo;
+  while (hi > lo && start + (hi - 1) * d >= size) --hi;
+  return {lo, hi};
+}
+
+/// The epilogue on one output vector of b channels; `r` is the residual at the same place.
+template <class V>
+inline typename V::T blocked_finish(typename V::T y, const Epilogue& ep, const float* r) {
+  if (r && ep.residual_before) y = V::add(y, V::load(r));
+  y = activate<V>(y, ep);
+  if (r && !ep.residual_before) y = V::add(y, V::load(r));
+  return y;
+}
+
+struct TileArgs {
+  const float* x;     // the image's first input block
+  const float* w;     // the group's packed weights
+  const float* bias;  // the group's first bias lane
+  float* y;           // the image's output at the group's first block
+  const float* r;     // the residual, like y (or null)
+  int64_t oy, ox0, kx_lo, kx_hi;
+};
+
+// Direct conv: NB output blocks x PW pixels of row oy from column ox0, taps kx in [kx_lo, kx_hi).
+template <class V, int NB, int PW>
+void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  T acc[PW][NB];
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j) {
+    const T bv = V::load(a.bias + j * B);
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) acc[p][j] = bv;
+  }
+  const int64_t iy0 = a.oy * g.sh - g.pt;
+  const int64_t tap_floats = int64_t{B} * NB * B;
+  const int64_t xstep = g.sw * B;
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = iy0 + ky * g.dh;
+    if (iy < 0 || iy >= g.ih) continue;
+    for (int64_t ib = 0; ib < g.icb; ++ib) {
+      const float* xr = a.x + ib * g.x_plane + (iy * g.iw + a.ox0 * g.sw - g.pl) * B;
+      const float* wk = a.w + (ib * g.kh + ky) * g.kw * tap_floats;
+      for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) {
+        // One pointer per pixel: every lane's address is then pointer + constant.
+        const float* xq[PW];
+#pragma GCC unroll 16
+        for (int p = 0; p < PW; ++p) xq[p] = xr + kx * g.dw * B + p * xstep;
+        const float* wp = wk + kx * tap_floats;
+        // Not unrolled: a body of NB loads, PW broadcasts and NB*PW FMAs keeps the tile in registers.
+#pragma GCC unroll 1
+        for (int c = 0; c < B; ++c) {
+          T wv[NB];
+#pragma GCC unroll 8
+          for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
+#pragma GCC unroll 16
+          for (int p = 0; p < PW; ++p) {
+            const T xv = V::set1(xq[p][c]);
+#pragma GCC unroll 8
+            for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
+          }
+        }
+      }
+    }
+  }
+  const int64_t at = (a.oy * g.ow + a.ox0) * B;
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j) {
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      const int64_t o = j * g.y_plane + at + p * B;
+      V::store(a.y + o, blocked_finish<V>(acc[p][j], ep, a.r ? a.r + o : nullptr));
+    }
+  }
+}
+
+// Depthwise: one block x PW pixels of row oy from column ox0, taps kx in [kx_lo, kx_hi).
+template <class V, int PW>
+void depthwise_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  T acc[PW];
+  const T bv = V::load(a.bias);
+#pragma GCC unroll 16
+  for (int p = 0; p < PW; ++p) acc[p] = bv;
+  const int64_t iy0 = a.oy * g.sh - g.pt;
+  const int64_t xstep = g.sw * B;
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = iy0 + ky * g.dh;
+    if (iy < 0 || iy >= g.ih) continue;
+    const float* xr = a.x + (iy * g.iw + a.ox0 * g.sw - g.pl) * B;
+    const float* wk = a.w + ky * g.kw * B;
+    for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) {
+      const T wv = V::load(wk + kx * B);
+      const float* xp = xr + kx * g.dw * B;
+#pragma GCC unroll 16
+      for (int p = 0; p < PW; ++p) acc[p] = V::fmadd(V::load(xp + p * xstep), wv, acc[p]);
+    }
+  }
+  const int64_t at = (a.oy * g.ow + a.ox0) * B;
+#pragma GCC unroll 16
+  for (int p = 0; p < PW; ++p) {
+    const int64_t o = at + p * B;
+    V::store(a.y + o, blocked_finish<V>(acc[p], ep, a.r ? a.r + o : nullptr));
+  }
+}
+
+using TileFn = void (*)(const BlockedGeom&, const TileArgs&, const Epilogue&);
+
+template <class V, int NB, int... P>
+constexpr std::array<TileFn, sizeof...(P)> direct_row(std::integer_sequence<int, P...>) {
+  return {direct_tile<V, NB, P + 1>...};
+}
+template <class V, int... P>
+constexpr std::array<TileFn, sizeof...(P)> depthwise_row(std::integer_sequence<int, P...>) {
+  return {depthwise_tile<V, P + 1>...};
+}
+
+// Runs one output row segment [x0, x1) of row oy: border pixels one at a time over their inside
+// taps, interior pixels in tiles of up to PW (table[n - 1] computes n pixels).
+template <int PW>
+void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const std::array<TileFn, PW>& table,
+                 int64_t x0, int64_t x1) {
+  for (int64_t ox = x0; ox < x1;) {
+    if (ox < g.ox_lo || ox >= g.ox_hi) {
+      const auto [lo, hi] = taps_inside(ox * g.sw - g.pl, g.kw, g.dw, g.iw);
+      a.ox0 = ox, a.kx_lo = lo, a.kx_hi = hi;
+      table[0](g, a, ep);
+      ++ox;
+      continue;
+    }
+    const int64_t n = std::min<int64_t>({PW, g.ox_hi - ox, x1 - ox});
+    a.ox0 = ox, a.kx_lo = 0, a.kx_hi = g.kw;
+    table[n - 1](g, a, ep);
+    ox += n;
+  }
+}
+
+template <class V>
+struct BlockedTiles {
+  static constexpr int kMaxGroup = V::kWidth == 16 ? 4 : 2;  // output blocks per direct tile
+  static constexpr int kDirectPixels = 6;
+  static constexpr int kDepthwisePixels = 8;
+};
+
+template <class V>
+void blocked_direct(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
+                    const Epilogue& ep) {
+  constexpr int B = V::kWidth;
+  constexpr int G = BlockedTiles<V>::kMaxGroup;
+  constexpr int PW = BlockedTiles<V>::kDirectPixels;
+  static const std::array<std::array<TileFn, PW>, G> tables = [] {
+    std::array<std::array<TileFn, PW>, G> t{};
+    t[0] = direct_row<V, 1>(std::make_integer_sequence<int, PW>{});
+    t[1] = direct_row<V, 2>(std::make_integer_sequence<int, PW>{});
+    if constexpr (G == 4) {
+      t[2] = direct_row<V, 3>(std::make_integer_sequence<int, PW>{});
+      t[3] = direct_row<V, 4>(std::make_integer_sequence<int, PW>{});
+    }
+    return t;
+  }();
+  const BlockedGeom g = blocked_geom(s, B);
+  const int64_t groups = (g.ocb + G - 1) / G;
+  const int64_t group_floats = int64_t{G} * g.icb * g.kh * g.kw * B * B;
+  const float* bias = packed + g.icb * g.kh * g.kw * B * g.ocb * B;
+  // Long rows (a pointwise plane) split into chunks so both threads have work on small layers.
+  const int64_t chunk = g.oh == 1 ? std::max<int64_t>(8 * PW, (g.ow + 7) / 8) : g.ow;
+  const int64_t chunks = (g.ow + chunk - 1) / chunk;
+  const int64_t image_x = g.icb * g.x_plane, image_y = g.ocb * g.y_plane;
+  pool.parallel_for(s.batch * groups * g.oh * chunks, [&](int64_t task, int) {
+    const int64_t part = task % chunks;
+    int64_t rest = task / chunks;
+    const int64_t oy = rest % g.oh;
+    rest /= g.oh;
+    const int64_t grp = rest % groups, n = rest / groups;
+    const int64_t nb = std::min<int64_t>(G, g.ocb - grp * G);
+    TileArgs a{};
+    a.x = x + n * image_x;
+    a.w = packed + grp * group_floats;
+    a.bias = bias + grp * G * B;
+    a.y = y + n * image_y + grp * G * g.y_plane;
+    a.r = ep.residual ? ep.residual + n * image_y + grp * G * g.y_plane : nullptr;
+    a.oy = oy;
+    row_segment<PW>(g, a, ep, tables[nb - 1], part * chunk, std::min(g.ow, (part + 1) * chunk));
+  });
+}
+
+template <class V>
+void blocked_depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
+                       const Epilogue& ep) {
+  constexpr int B = V::kWidth;
+  constexpr int PW = BlockedTiles<V>::kDepthwisePixels;
+  static const std::array<TileFn, PW> table = depthwise_row<V>(std::make_integer_sequence<int, PW>{});
+  const BlockedGeom g = blocked_geom(s, B);
+  const int64_t taps = g.kh * g.kw;
+  const float* bias = packed + g.ocb * taps * B;
+  // A task is a few rows of one block, so small planes still spread over the threads.
+  const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(g.oh, 2048 / std::max<int64_t>(1, g.ow)));
+  const int64_t parts = (g.oh + rows - 1) / rows;
+  pool.parallel_for(s.batch * g.ocb * parts, [&](int64_t task, int) {
+    const int64_t part = task % parts, plane = task / parts, cb = plane % g.ocb;
+    TileArgs a{};
+    a.x = x + plane * g.x_plane;
+    a.w = packed + cb * taps * B;
+    a.bias = bias + cb * B;
+    a.y = y + plane * g.y_plane;
+    a.r = ep.residual ? ep.residual + plane * g.y_plane : nullptr;
+    for (int64_t oy = part * rows; oy < std::min(g.oh, (part + 1) * rows); ++oy) {
+      a.oy = oy;
+      row_segment<PW>(g, a, ep, table, 0, g.ow);
+    }
+  });
+}
+
+template <class V>
+void blocked_reorder_in(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial) {
+  constexpr int B = V::kWidth;
+  const int64_t cb = (c + B - 1) / B;
+  pool.parallel_for(n * cb, [&](int64_t task, int) {
+    const int64_t i = task / cb, k = task % cb;
+    float* dst = y + task * spatial * B;
+    const int64_t lanes = std::min<int64_t>(B, c - k * B);
+    const float* src = x + (i * c + k * B) * spatial;
+    if (lanes < B) std::memset(dst, 0, spatial * B * sizeof(float));
+    for (int64_t p = 0; p < spatial; ++p)
+      for (int64_t l = 0; l < lanes; ++l) dst[p * B + l] = src[l * spatial + p];
+  });
+}
+
+template <class V>
+void blocked_reorder_out(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial) {
+  constexpr int B = V::kWidth;
+  const int64_t cb = (c + B - 1) / B;
+  pool.parallel_for(n * cb, [&](int64_t task, int) {
+    const int64_t i = task / cb, k = task % cb;
+    const float* src = x + task * spatial * B;
+    const int64_t lanes = std::min<int64_t>(B, c - k * B);
+    float* dst = y + (i * c + k * B) * spatial;
+    for (int64_t l = 0; l < lanes; ++l)
+      for (int64_t p = 0; p < spatial; ++p) dst[l * spatial + p] = src[p * B + l];
+  });
+}
+
+template <class V>
+const BlockedConvKernel* blocked_conv_kernel(Isa isa) {
+  static const BlockedConvKernel k{isa,
+                                   V::kWidth,
+                                   BlockedTiles<V>::kMaxGroup,
+                                   blocked_direct<V>,
+                                   blocked_depthwise<V>,
+                                   blocked_reorder_in<V>,
+                                   blocked_reorder_out<V>};
+  return &k;
+}
+
+}  // namespace kiln::cpu::detail

@@ -1,0 +1,149 @@
+// Tactics of the blocked layout (ops/blocked_layout.h, cpu/kernels/blocked_conv.h): kiln.BlockedConv
+// by the direct or the depthwise kernel, and the reorders kiln.ToBlocked / kiln.ToPlanar. Each
+// tactic serves the block size of its ISA (16 on AVX-512, 8 on AVX2).
+#include "cpu/kernels/blocked_conv.h"
+#include "cpu/tactic.h"
+#include "cpu/tactics/conv_shape.h"
+#include "cpu/tactics/fused.h"
+#include "ops/blocked_layout.h"
+#include "ops/conv_kernel.h"
+
+namespace kiln::cpu {
+namespace {
+
+std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
+  const ir::Value *x = node.input(0), *w = node.input(1),
+                  *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || x->shape.size() != 5 ||
+      w->constant->shape().size() != 4)
+    return std::nullopt;
+  const int64_t b = x->shape[4], cin = w->constant->shape()[1] * node.attr_int("group", 1);
+  if (node.attr_int("block", 0) != b || x->shape[1] != (cin + b - 1) / b) return std::nullopt;
+  auto setup = ops::conv_setup(node, ops::planar_shape(x->shape, cin), w->constant->shape());
+  if (!setup || ops::blocked_shape(setup->out_shape, b) != y->shape) return std::nullopt;
+  const ops::Geometry3d& g = setup->g;
+  Conv2dShape s;
+  s.batch = setup->s.batch;
+  s.in_c = setup->s.in_channels;
+  s.out_c = setup->s.out_channels;
+  s.group = setup->s.group;
+  s.in_h = g.image[1];
+  s.in_w = g.image[2];
+  s.out_h = g.cols[1];
+  s.out_w = g.cols[2];
+  s.kh = g.kernel[1];
+  s.kw = g.kernel[2];
+  s.sh = g.stride[1];
+  s.sw = g.stride[2];
+  s.dh = g.dilation[1];
+  s.dw = g.dilation[2];
+  s.pad_top = g.pad[1];
+  s.pad_left = g.pad[2];
+  return s;
+}
+
+bool is_depthwise(const Conv2dShape& s) { return s.group == s.in_c && s.group == s.out_c && s.group > 1; }
+
+template <bool kDepthwise>
+bool supports_conv(const ir::Node& node, Isa isa) {
+  const BlockedConvKernel* k = blocked_conv_kernel(isa);
+  auto s = blocked_conv_shape(node);
+  if (!k || !s || node.attr_int("block", 0) != k->block) return false;
+  if (kDepthwise ? !is_depthwise(*s) : s->group != 1) return false;
+  return epilogue_supported(node, s->out_c);
+}
+
+int64_t packed_floats(bool depthwise, const BlockedConvKernel& k, const Conv2dShape& s) {
+  return depthwise ? blocked_depthwise_packed_floats(k, s) : blocked_direct_packed_floats(k, s);
+}
+
+template <bool kDepthwise>
+Status prepare_conv(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
+  const Conv2dShape s = *blocked_conv_shape(node);
+  const BlockedConvKernel& k = *blocked_conv_kernel(isa);
+  const float* bias = node.input(2) ? node.input(2)->constant->data<float>() : nullptr;
+  Tensor packed(DataType::kFloat32, {packed_floats(kDepthwise, k, s)});
+  if (kDepthwise) {
+    blocked_depthwise_pack(k, s, node.input(1)->constant->data<float>(), bias, packed.data<float>());
+  } else {
+    blocked_direct_pack(k, s, node.input(1)->constant->data<float>(), bias, packed.data<float>());
+  }
+  prepared.push_back(std::move(packed));
+  params = conv_params(s);
+  return Status::ok();
+}
+
+template <bool kDepthwise>
+Status run_conv(const TacticArgs& a) {
+  const Conv2dShape s = conv_from_params(a.params);
+  Epilogue ep = *fused_epilogue(a.node);
+  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
+  (kDepthwise ? k.depthwise : k.direct)(a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
+                                         a.outputs[0]->data<float>(), ep);
+  return Status::ok();
+}
+
+template <bool kDepthwise>
+bool check_conv(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+                std::span<const int64_t> params) {
+  const auto s = blocked_conv_shape(node);
+  return conv_params_match(s, params) && prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
+         prepared[0]->numel() == packed_floats(kDepthwise, *blocked_conv_kernel(isa), *s);
+}
+
+// ---- reorders ---------------------------------------------------------------------------------
+
+// {n, c, spatial} of the planar side, when the node is a reorder of this ISA's block.
+std::optional<std::vector<int64_t>> reorder_dims(const ir::Node& node, Isa isa) {
+  const BlockedConvKernel* k = blocked_conv_kernel(isa);
+  const ir::Value *x = node.input(0), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!k || !is_static_f32(x) || !is_static_f32(y)) return std::nullopt;
+  const bool in = node.op_type == ops::kToBlocked;
+  const Shape& planar = in ? x->shape : y->shape;
+  const Shape& blocked = in ? y->shape : x->shape;
+  if (planar.size() < 2 || blocked.back() != k->block || ops::blocked_shape(planar, k->block) != blocked)
+    return std::nullopt;
+  int64_t spatial = 1;
+  for (size_t i = 2; i < planar.size(); ++i) spatial *= planar[i];
+  return std::vector<int64_t>{planar[0], planar[1], spatial};
+}
+
+bool supports_reorder(const ir::Node& node, Isa isa) { return reorder_dims(node, isa).has_value(); }
+
+Status prepare_reorder(const ir::Node& node, Isa isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
+  params = *reorder_dims(node, isa);
+  return Status::ok();
+}
+
+Status run_reorder(const TacticArgs& a) {
+  const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
+  const bool in = a.node.op_type == ops::kToBlocked;
+  (in ? k.to_blocked : k.to_planar)(a.pool, a.inputs[0]->data<float>(), a.outputs[0]->data<float>(), a.params[0],
+                                    a.params[1], a.params[2]);
+  return Status::ok();
+}
+
+bool check_reorder(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+                   std::span<const int64_t> params) {
+  auto dims = reorder_dims(node, isa);
+  return dims && prepared.empty() && std::equal(dims->begin(), dims->end(), params.begin(), params.end());
+}
+
+int64_t no_workspace(const ir::Node&, Isa, int) { return 0; }
+
+}  // namespace
+
+#define KILN_BLOCKED(isa, suffix)                                                                        \
+  KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,  \
+                        prepare_conv<false>, no_workspace, run_conv<false>, check_conv<false>});         \
+  KILN_REGISTER_TACTIC({"blocked.depthwise." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<true>, \
+                        prepare_conv<true>, no_workspace, run_conv<true>, check_conv<true>});            \
+  KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,       \
+                        prepare_reorder, no_workspace, run_reorder, check_reorder});                     \
+  KILN_REGISTER_TACTIC({"blocked.to_planar." suffix, ops::kToPlanar, "kiln", isa, supports_reorder,        \
+                        prepare_reorder, no_workspace, run_reorder, check_reorder})
+KILN_BLOCKED(Isa::kAvx512, "avx512");
+KILN_BLOCKED(Isa::kAvx2, "avx2");
+
+}  // namespace kiln::cpu

@@ -1,0 +1,206 @@
+// The blocked layout (ops/blocked_layout.h) and its tactics: the reorders round-trip, the
+// BlockedConv reference is FusedConv's, and the direct / depthwise / reorder tactics agree with the
+// references at the edges of their tiles (output groups of 1-4 blocks, rows of 1-6 and 1-8 pixels,
+// border pixels, channels one below, at and one above a block) for blocks of 8 (AVX2) and 16
+// (AVX-512). Input padding lanes hold garbage: readers must ignore them.
+#include "ops/blocked_layout.h"
+#include "tactic_test_util.h"
+
+namespace kiln::testing {
+namespace {
+
+// A blocked tensor of `planar`'s values, its padding lanes filled with finite garbage.
+Tensor blocked_of(const Tensor& planar, int64_t block, uint32_t seed) {
+  Tensor b(DataType::kFloat32, ops::blocked_shape(planar.shape(), block));
+  int64_t spatial = 1;
+  for (size_t i = 2; i < planar.shape().size(); ++i) spatial *= planar.shape()[i];
+  ops::to_blocked(planar.data<float>(), b.data<float>(), planar.shape()[0], planar.shape()[1], spatial, block);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-100, 100);
+  const int64_t c = planar.shape()[1];
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    const int64_t lane = i % block, blk = (i / block / spatial) % b.shape()[1];
+    if (blk * block + lane >= c) b.data<float>()[i] = dist(rng);
+  }
+  return b;
+}
+
+// Element i of a blocked output of `channels` channels is a real channel (not padding).
+std::function<bool(int64_t)> real_lanes(const Shape& blocked, int64_t channels) {
+  int64_t spatial = 1;
+  for (size_t i = 2; i + 1 < blocked.size(); ++i) spatial *= blocked[i];
+  const int64_t block = blocked.back(), blocks = blocked[1];
+  return [=](int64_t i) { return ((i / block / spatial) % blocks) * block + i % block < channels; };
+}
+
+struct Case {
+  int64_t cin, h, w, cout, k, stride, pad, dilation, group;
+};
+
+int check_blocked_conv(const Case& c, int64_t block, const std::string& activation = "",
+                       std::vector<float> params = {}, const std::string& residual = "", uint32_t seed = 1) {
+  OneNode t(ops::kBlockedConv, "kiln");
+  t.input(blocked_of(random_f32({1, c.cin, c.h, c.w}, seed), block, seed + 10));
+  t.constant(random_f32({c.cout, c.cin / c.group, c.k, c.k}, seed + 1, -0.5f, 0.5f));
+  t.constant(random_f32({c.cout}, seed + 2));
+  t.attr("kernel_shape", attr_ints({c.k, c.k}));
+  t.attr("strides", attr_ints({c.stride, c.stride}));
+  t.attr("pads", attr_ints({c.pad, c.pad, c.pad, c.pad}));
+  t.attr("dilations", attr_ints({c.dilation, c.dilation}));
+  t.attr("group", attr_i(c.group));
+  t.attr("block", attr_i(block));
+  if (!activation.empty()) t.attr("activation", attr_s(activation));
+  if (!params.empty()) t.attr("activation_params", attr_floats(params));
+  const int64_t oh = (c.h + 2 * c.pad - c.dilation * (c.k - 1) - 1) / c.stride + 1;
+  const int64_t ow = (c.w + 2 * c.pad - c.dilation * (c.k - 1) - 1) / c.stride + 1;
+  if (!residual.empty()) {
+    t.attr("residual_position", attr_s(residual));
+    t.input(blocked_of(random_f32({1, c.cout, oh, ow}, seed + 3), block, seed + 11));
+  }
+  const Shape out = ops::blocked_shape({1, c.cout, oh, ow}, block);
+  return check_tactics(t, 1e-4, 1e-5, real_lanes(out, c.cout));
+}
+
+TEST(CpuBlocked, ReordersRoundTripAndZeroThePadding) {
+  for (int64_t block : {8, 16}) {
+    for (int64_t c : {1, 7, 8, 9, 16, 17, 40}) {
+      for (Shape spatial : std::vector<Shape>{{1, 1}, {3, 5}, {7, 7}, {50}}) {
+        Shape shape{2, c};
+        shape.insert(shape.end(), spatial.begin(), spatial.end());
+        const Tensor x = random_f32(shape, 3);
+        OneNode in(ops::kToBlocked, "kiln");
+        in.input(x);
+        in.attr("block", attr_i(block));
+        EXPECT_GT(check_tactics(in, 0, 0), 0) << "block " << block << " c " << c;
+        OneNode out(ops::kToPlanar, "kiln");
+        out.input(blocked_of(x, block, 4));
+        out.attr("channels", attr_i(c));
+        EXPECT_GT(check_tactics(out, 0, 0), 0) << "block " << block << " c " << c;
+        // The reference round trip is exact and pads with zeros.
+        Tensor b(DataType::kFloat32, ops::blocked_shape(shape, block)), back(DataType::kFloat32, shape);
+        const int64_t n_spatial = x.numel() / (2 * c);
+        ops::to_blocked(x.data<float>(), b.data<float>(), 2, c, n_spatial, block);
+        ops::to_planar(b.data<float>(), back.data<float>(), 2, c, n_spatial, block);
+        for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(back.data<float>()[i], x.data<float>()[i]);
+        auto real = real_lanes(b.shape(), c);
+        for (int64_t i = 0; i < b.numel(); ++i)
+          if (!real(i)) ASSERT_EQ(b.data<float>()[i], 0.0f);
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, DirectTileEdgesOfGroupsAndRows) {
+  for (int64_t block : {8, 16}) {
+    // Output blocks 1..5 (groups of 4 or 2 and a remainder), widths around the 6-pixel tile.
+    for (int64_t cout : {int64_t{5}, block, block + 1, 3 * block, 4 * block + 3}) {
+      for (int64_t w : {1, 5, 6, 7, 13}) {
+        for (int64_t k : {1, 3}) {
+          Case c{block + 1, 3, w, cout, k, 1, k / 2, 1, 1};
+          EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cout " << cout << " w " << w;
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, DirectStridesPaddingDilationAndPointwisePlanes) {
+  const std::vector<Case> cases = {
+      {3, 9, 9, 16, 3, 2, 1, 1, 1},    {16, 7, 6, 9, 3, 1, 0, 1, 1},  {5, 15, 15, 8, 7, 2, 3, 1, 1},
+      {8, 10, 10, 8, 3, 1, 2, 2, 1},   {32, 14, 14, 40, 1, 1, 0, 1, 1}, {24, 9, 11, 20, 1, 2, 0, 1, 1},
+      {17, 4, 4, 33, 5, 1, 2, 1, 1},   {40, 7, 7, 64, 3, 1, 1, 1, 1},   {16, 2, 2, 16, 3, 1, 1, 1, 1},
+      {16, 5, 5, 24, 1, 1, 1, 1, 1},   {9, 6, 13, 70, 2, 2, 0, 1, 1},
+  };
+  for (int64_t block : {8, 16})
+    for (const Case& c : cases) EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cin " << c.cin;
+}
+
+TEST(CpuBlocked, DepthwiseKernelsStridesAndBorders) {
+  for (int64_t block : {8, 16}) {
+    for (int64_t ch : {block - 1, block, 3 * block + 1}) {
+      for (auto [k, stride, pad, dil] : std::vector<std::array<int64_t, 4>>{
+               {3, 1, 1, 1}, {3, 2, 1, 1}, {5, 1, 2, 1}, {5, 2, 2, 1}, {3, 1, 2, 2}, {3, 2, 0, 1}}) {
+        for (int64_t w : {1, 7, 8, 9, 17}) {
+          if (w + 2 * pad < dil * (k - 1) + 1) continue;  // no output column
+          Case c{ch, 5, w, ch, k, stride, pad, dil, ch};
+          EXPECT_GT(check_blocked_conv(c, block), 0)
+              << "block " << block << " ch " << ch << " k " << k << " s " << stride << " w " << w;
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, EveryEpilogue) {
+  const std::vector<std::pair<std::string, std::vector<float>>> acts = {
+      {"", {}},          {"Relu", {}},    {"Clip", {0, 6}},        {"LeakyRelu", {0.1f}},
+      {"Sigmoid", {}},   {"SiLU", {}},    {"HardSwish", {}},       {"HardSigmoid", {0.2f, 0.5f}},
+      {"Tanh", {}},      {"Gelu", {}},    {"GeluTanh", {}},
+  };
+  for (int64_t block : {8, 16}) {
+    for (const auto& [act, params] : acts) {
+      for (const std::string residual : {"", "before", "after"}) {
+        if (act.empty() && residual.empty()) continue;
+        EXPECT_GT(check_blocked_conv({20, 6, 7, 20, 3, 1, 1, 1, 1}, block, act, params, residual), 0) << act;
+        EXPECT_GT(check_blocked_conv({20, 6, 7, 20, 3, 2, 1, 1, 20}, block, act, params, residual), 0) << act;
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, ReferenceIsFusedConvOnThePlanarValues) {
+  // The blocked reference against FusedConv directly, padding lanes included (they come out zero).
+  OneNode planar("FusedConv", "kiln");
+  const Tensor x = random_f32({1, 10, 5, 6}, 7), w = random_f32({12, 10, 3, 3}, 8), b = random_f32({12}, 9);
+  planar.input(x);
+  planar.constant(w);
+  planar.constant(b);
+  planar.attr("pads", attr_ints({1, 1, 1, 1}));
+  planar.attr("activation", attr_s("Relu"));
+  ir::Value* py = planar.g->create_value("y");
+  planar.node->outputs = {py};
+  ASSERT_TRUE(ops::infer_graph(*planar.g).is_ok());
+  ops::RunContext prc(*planar.node, {&x, &w, &b}, nullptr);
+  ASSERT_TRUE(ops::find_op("kiln", "FusedConv")->reference(prc).is_ok());
+  const Tensor want = blocked_of(prc.output(0), 16, 0);  // only its real lanes are compared
+
+  OneNode blocked(ops::kBlockedConv, "kiln");
+  const Tensor xb = blocked_of(x, 16, 5);
+  blocked.input(xb);
+  blocked.constant(w);
+  blocked.constant(b);
+  blocked.attr("pads", attr_ints({1, 1, 1, 1}));
+  blocked.attr("activation", attr_s("Relu"));
+  blocked.attr("block", attr_i(16));
+  ir::Value* by = blocked.g->create_value("y");
+  blocked.node->outputs = {by};
+  ASSERT_TRUE(ops::infer_graph(*blocked.g).is_ok());
+  EXPECT_EQ(by->shape, (Shape{1, 1, 5, 6, 16}));
+  ops::RunContext brc(*blocked.node, {&xb, &w, &b}, nullptr);
+  ASSERT_TRUE(ops::find_op("kiln", ops::kBlockedConv)->reference(brc).is_ok());
+  const Tensor& got = brc.output(0);
+  auto real = real_lanes(got.shape(), 12);
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    if (real(i)) {
+      EXPECT_EQ(got.data<float>()[i], want.data<float>()[i]) << i;
+    } else {
+      EXPECT_EQ(got.data<float>()[i], 0.0f) << i;
+    }
+  }
+}
+
+TEST(CpuBlocked, ShapeErrorsNameTheNode) {
+  OneNode t(ops::kBlockedConv, "kiln");
+  t.input(random_f32({1, 2, 4, 4, 16}, 1));  // 2 blocks, but W says 10 input channels
+  t.constant(random_f32({8, 10, 3, 3}, 2));
+  t.attr("block", attr_i(16));
+  ir::Value* y = t.g->create_value("y");
+  t.node->outputs = {y};
+  Status st = ops::infer_graph(*t.g);
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("BlockedConv"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("10 channels"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace kiln::testing
