@@ -56,15 +56,32 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
     KILN_RETURN_IF_ERROR(ops::append_postprocess(*graph, config.postprocess).with_context(path));
     log("postprocess: appended " + config.postprocess);
   }
+  tune::TuneOptions tune_options;
+  tune_options.mode = config.tactics;
+  tune_options.threads = std::max(1, config.threads);
+  tune_options.cache_path = config.timing_cache;
+  tune_options.log = config.log;
+  std::unique_ptr<tune::LayerBench> timer;
   if (config.optimize) {
     KILN_ASSIGN_OR_RETURN(data->report.passes, passes::run_pipeline(*graph, log));
     if (config.layout != "planar" && config.layout != "blocked")
       return invalid_argument("layout '" + config.layout + "': use blocked or planar");
     if (config.layout == "blocked" && config.tactics != "reference") {
-      KILN_ASSIGN_OR_RETURN(cpu::LayoutResult layout, cpu::apply_blocked_layout(*graph, cpu::host_isa()));
+      // Tuning: each run of blocked layers is kept only where its timed layers and reorders beat
+      // the same layers planar. Heuristic: every run is kept.
+      cpu::LayerCost cost;
+      if (config.tactics == "tune") {
+        KILN_ASSIGN_OR_RETURN(timer, tune::LayerBench::open(tune_options));
+        cost = [&timer](const ir::Node& n) { return timer->fastest(n); };
+      }
+      KILN_ASSIGN_OR_RETURN(cpu::LayoutResult layout, cpu::apply_blocked_layout(*graph, cpu::host_isa(), cost));
       data->report.passes.push_back({"blocked-layout", layout.blocked});
-      log("blocked-layout: " + std::to_string(layout.blocked) + " layers blocked, " +
-          std::to_string(layout.reorders) + " reorders");
+      log("blocked-layout: " + std::to_string(layout.blocked) + " layers blocked in " +
+          std::to_string(layout.runs_kept) + " of " + std::to_string(layout.runs) + " runs, " +
+          std::to_string(layout.reorders) + " reorders" +
+          (cost ? " (timed: " + std::to_string(static_cast<int>(layout.blocked_us)) + " us blocked vs " +
+                      std::to_string(static_cast<int>(layout.planar_us)) + " us planar)"
+                : ""));
     }
   }
   data->report.nodes_after = static_cast<int>(graph->nodes().size());
@@ -206,11 +223,7 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   for (const ir::Value* v : graph->outputs) data->outputs.push_back({v->name, v->dtype, v->shape});
   data->target = runtime::detect_target(config.threads);
   data->graph = std::move(graph);
-  tune::TuneOptions tune_options;
-  tune_options.mode = config.tactics;
-  tune_options.threads = std::max(1, config.threads);
-  tune_options.cache_path = config.timing_cache;
-  tune_options.log = config.log;
+  tune_options.timer = timer.get();
   KILN_RETURN_IF_ERROR(tune::choose_tactics(*data, tune_options));
   data->report.build_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -86,16 +86,47 @@ std::unique_ptr<ir::Node> reorder_node(const char* op, const std::string& name, 
   return n;
 }
 
+
+// A value of `v`'s type and `shape` in `scratch`, for a node timed outside the graph.
+ir::Value* scratch_value(ir::Graph& scratch, const ir::Value* v, Shape shape) {
+  ir::Value* s = scratch.create_value(v->name);
+  s->dtype = DataType::kFloat32;
+  s->shape = std::move(shape);
+  s->rank_known = true;
+  return s;
+}
+
+// The blocked twin of a blockable conv, reading and writing values of `scratch`.
+ir::Node blocked_twin(const ir::Node& n, int64_t b, ir::Graph& scratch) {
+  ir::Node t = n;
+  t.op_type = ops::kBlockedConv;
+  t.domain = "kiln";
+  t.opset = 1;
+  t.attrs["block"].kind = ir::Attribute::Kind::kInt;
+  t.attrs["block"].i = b;
+  for (size_t i : activation_inputs(n))
+    t.inputs[i] = scratch_value(scratch, n.inputs[i], ops::blocked_shape(n.inputs[i]->shape, b));
+  t.outputs[0] = scratch_value(scratch, n.outputs[0], ops::blocked_shape(n.outputs[0]->shape, b));
+  return t;
+}
+
+ir::Node reorder_twin(const char* op, const ir::Value* planar, int64_t b, ir::Graph& scratch) {
+  const bool in = std::string(op) == ops::kToBlocked;
+  ir::Value* p = scratch_value(scratch, planar, planar->shape);
+  ir::Value* q = scratch_value(scratch, planar, ops::blocked_shape(planar->shape, b));
+  return *reorder_node(op, planar->name, in ? p : q, in ? q : p, in ? "block" : "channels",
+                       in ? b : planar->shape[1]);
+}
+
 }  // namespace
 
-Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa) {
+Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCost& cost) {
   LayoutResult result;
   const BlockedConvKernel* kernel = isa == Isa::kGeneric ? nullptr : blocked_conv_kernel(isa);
   if (!kernel) return result;
   const int64_t b = kernel->block;
-  if (!g.opsets.count("kiln")) g.opsets["kiln"] = 1;
 
-  // Which layers go blocked (graph order is a schedule: producers first).
+  // Which layers may go blocked (graph order is a schedule: producers first).
   std::set<const ir::Node*> chosen;
   std::set<const ir::Value*> blocked_values;
   for (const auto& n : g.nodes()) {
@@ -106,6 +137,66 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa) {
     blocked_values.insert(n->outputs[0]);
   }
   if (chosen.empty()) return result;
+
+  // Runs: chosen layers connected through the values they pass each other.
+  std::map<const ir::Node*, const ir::Node*> parent;
+  for (const ir::Node* n : chosen) parent[n] = n;
+  auto root = [&](const ir::Node* n) {
+    while (parent[n] != n) n = parent[n] = parent[parent[n]];
+    return n;
+  };
+  for (const ir::Node* n : chosen) {
+    for (size_t i : activation_inputs(*n)) {
+      const ir::Value* v = n->input(i);
+      if (v && v->producer && chosen.count(v->producer)) parent[root(n)] = root(v->producer);
+    }
+  }
+  std::map<const ir::Node*, std::vector<const ir::Node*>> runs;
+  for (const auto& n : g.nodes())
+    if (chosen.count(n.get())) runs[root(n.get())].push_back(n.get());
+  result.runs = static_cast<int>(runs.size());
+
+  if (cost) {
+    ir::Graph scratch;
+    for (const auto& [r, members] : runs) {
+      const std::set<const ir::Node*> in_run(members.begin(), members.end());
+      double planar = 0, blocked = 0;
+      std::set<const ir::Value*> enter, leave;
+      for (const ir::Node* n : members) {
+        for (size_t i : activation_inputs(*n)) {
+          const ir::Value* v = n->input(i);
+          if (v && !(v->producer && in_run.count(v->producer))) enter.insert(v);
+        }
+        bool planar_reader = g.is_output(n->outputs[0]);
+        for (const ir::Node* c : g.consumers(n->outputs[0])) planar_reader = planar_reader || !in_run.count(c);
+        if (planar_reader) leave.insert(n->outputs[0]);
+        if (!blockable_conv(*n, b)) continue;  // followers cost about the same either way
+        KILN_ASSIGN_OR_RETURN(std::optional<double> p, cost(*n));
+        const ir::Node twin = blocked_twin(*n, b, scratch);
+        KILN_ASSIGN_OR_RETURN(std::optional<double> q, cost(twin));
+        // A layer no tactic runs is the reference's: far slower than any timed tactic.
+        planar += p ? *p : 1e9;
+        blocked += q ? *q : 1e9;
+      }
+      for (const ir::Value* v : enter) {
+        KILN_ASSIGN_OR_RETURN(std::optional<double> t, cost(reorder_twin(ops::kToBlocked, v, b, scratch)));
+        blocked += t ? *t : 1e9;
+      }
+      for (const ir::Value* v : leave) {
+        KILN_ASSIGN_OR_RETURN(std::optional<double> t, cost(reorder_twin(ops::kToPlanar, v, b, scratch)));
+        blocked += t ? *t : 1e9;
+      }
+      if (blocked < planar) {
+        result.planar_us += planar;
+        result.blocked_us += blocked;
+      } else {
+        for (const ir::Node* n : members) chosen.erase(n);
+      }
+    }
+  }
+  for (const auto& [r, members] : runs) result.runs_kept += chosen.count(members.front()) ? 1 : 0;
+  if (chosen.empty()) return result;
+  if (!g.opsets.count("kiln")) g.opsets["kiln"] = 1;
 
   std::map<const ir::Value*, ir::Value*> twin;  // planar value -> its blocked value
   std::vector<ir::Node*> order;

@@ -10,6 +10,9 @@
 // HardSwish (they keep padding lanes finite); Concat along channels of whole blocks.
 #pragma once
 
+#include <functional>
+#include <optional>
+
 #include "cpu/isa.h"
 #include "ir/graph.h"
 #include "kiln/status.h"
@@ -19,9 +22,17 @@ namespace kiln::cpu {
 struct LayoutResult {
   int blocked = 0;   // layers rewritten to the blocked layout
   int reorders = 0;  // ToBlocked / ToPlanar nodes inserted
+  int runs = 0, runs_kept = 0;  // connected runs of blockable layers, and those rewritten
+  double planar_us = 0, blocked_us = 0;  // timed: the runs' convolutions planar, blocked + reorders
 };
 
-/// Rewrites `g` (shapes re-inferred); a CPU without AVX2 keeps every layer planar.
-Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa);
+/// Microseconds of the fastest tactic for a layer on this machine (nullopt: no tactic runs it).
+using LayerCost = std::function<Expected<std::optional<double>>(const ir::Node&)>;
+
+/// Rewrites `g` (shapes re-inferred); a CPU without AVX2 keeps every layer planar. With `cost`,
+/// a run of blockable layers (connected through the values they pass) is rewritten only when its
+/// convolutions blocked plus the reorders at its edges take less time than its convolutions
+/// planar; without, every run is.
+Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCost& cost = nullptr);
 
 }  // namespace kiln::cpu

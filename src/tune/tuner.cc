@@ -112,7 +112,87 @@ struct Prepared {
   std::vector<int64_t> params;
 };
 
+/// The cached timings of `key` when they cover every one of `tactics`.
+const std::vector<TacticTiming>* complete_entry(const TimingCache& cache, const std::string& key,
+                                                const std::vector<const cpu::Tactic*>& tactics) {
+  const std::vector<TacticTiming>* cached = cache.find(key);
+  if (!cached) return nullptr;
+  for (const cpu::Tactic* t : tactics) {
+    if (!std::any_of(cached->begin(), cached->end(), [&](const TacticTiming& c) { return c.tactic == t->name; }))
+      return nullptr;
+  }
+  return cached;
+}
+
+/// Times each tactic on the node's shapes (random inputs, the prepared weights), fastest first.
+Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node, const std::vector<const cpu::Tactic*>& tactics,
+                                                 const std::vector<Prepared>& prepared, cpu::ThreadPool& pool,
+                                                 std::vector<float>& scratch, int threads) {
+  std::vector<TacticTiming> timings;
+  Bench bench = make_bench(node);
+  for (size_t i = 0; i < tactics.size(); ++i) {
+    const cpu::Tactic& t = *tactics[i];
+    int64_t floats = t.workspace_floats ? t.workspace_floats(node, t.isa, threads) : 0;
+    if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
+    float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
+    std::vector<const Tensor*> prep;
+    for (const Tensor& p : prepared[i].tensors) prep.push_back(&p);
+    cpu::TacticArgs args{node, t.isa, bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params, pool, aligned};
+    KILN_ASSIGN_OR_RETURN(double us, time_median([&] { return t.run(args); }));
+    timings.push_back({t.name, us});
+  }
+  std::sort(timings.begin(), timings.end(),
+            [](const TacticTiming& a, const TacticTiming& b) { return a.microseconds < b.microseconds; });
+  return timings;
+}
+
 }  // namespace
+
+struct LayerBench::Impl {
+  explicit Impl(int threads) : pool(threads) {}
+  cpu::ThreadPool pool;
+  std::vector<float> scratch;
+};
+
+LayerBench::LayerBench(int threads, TimingCache cache)
+    : impl_(std::make_unique<Impl>(threads)), cache_(std::move(cache)), threads_(threads) {}
+LayerBench::~LayerBench() = default;
+
+Expected<std::unique_ptr<LayerBench>> LayerBench::open(const TuneOptions& options) {
+  TimingCache cache;
+  if (!options.cache_path.empty()) {
+    KILN_ASSIGN_OR_RETURN(cache, TimingCache::load(options.cache_path));
+  }
+  return std::unique_ptr<LayerBench>(new LayerBench(options.threads, std::move(cache)));
+}
+
+Expected<std::optional<double>> LayerBench::fastest(const ir::Node& node) {
+  const cpu::Isa isa = cpu::host_isa();
+  const std::vector<const cpu::Tactic*> tactics = cpu::tactics_for(node, isa);
+  if (tactics.empty()) return std::optional<double>();
+  const std::string key = cache_key(node, cpu::isa_name(isa), threads_);
+  const std::vector<TacticTiming>* cached = complete_entry(cache_, key, tactics);
+  std::vector<TacticTiming> timings;
+  if (cached) {
+    timings = *cached;
+  } else {
+    std::vector<Prepared> prepared(tactics.size());
+    for (size_t i = 0; i < tactics.size(); ++i) {
+      if (tactics[i]->prepare)
+        KILN_RETURN_IF_ERROR(tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
+    }
+    KILN_ASSIGN_OR_RETURN(timings, time_tactics(node, tactics, prepared, impl_->pool, impl_->scratch, threads_));
+    cache_.put(key, timings);
+    fresh_.insert(key);
+  }
+  double best = -1;
+  for (const TacticTiming& t : timings) {
+    if (std::any_of(tactics.begin(), tactics.end(), [&](const cpu::Tactic* c) { return c->name == t.tactic; }) &&
+        (best < 0 || t.microseconds < best))
+      best = t.microseconds;
+  }
+  return best < 0 ? std::optional<double>() : std::optional<double>(best);
+}
 
 std::string cache_key(const ir::Node& node, const std::string& isa, int threads) {
   std::ostringstream key;
@@ -144,10 +224,11 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
   }
   if (options.mode == "reference") return Status::ok();
   const cpu::Isa isa = cpu::host_isa();
-  TimingCache cache;
-  if (!options.cache_path.empty()) {
-    KILN_ASSIGN_OR_RETURN(cache, TimingCache::load(options.cache_path));
+  TimingCache loaded;
+  if (!options.timer && !options.cache_path.empty()) {
+    KILN_ASSIGN_OR_RETURN(loaded, TimingCache::load(options.cache_path));
   }
+  TimingCache& cache = options.timer ? options.timer->cache() : loaded;
   cpu::ThreadPool pool(options.threads);
   std::vector<float> scratch;
   int candidates_total = 0, tuned = 0, hits = 0, fast = 0;
@@ -171,33 +252,11 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
     std::vector<TacticTiming> timings;
     const std::string key = cache_key(node, cpu::isa_name(isa), options.threads);
     if (options.mode == "tune") {
-      const std::vector<TacticTiming>* cached = cache.find(key);
-      bool complete = cached != nullptr;
-      for (const cpu::Tactic* t : tactics) {
-        complete = complete && std::any_of(cached->begin(), cached->end(),
-                                           [&](const TacticTiming& c) { return c.tactic == t->name; });
-      }
-      if (complete) {
+      if (const std::vector<TacticTiming>* cached = complete_entry(cache, key, tactics)) {
         timings = *cached;
-        ++hits;
+        ++(options.timer && options.timer->timed_now(key) ? tuned : hits);
       } else {
-        Bench bench = make_bench(node);
-        for (size_t i = 0; i < tactics.size(); ++i) {
-          const cpu::Tactic& t = *tactics[i];
-          int64_t floats = t.workspace_floats ? t.workspace_floats(node, t.isa, options.threads) : 0;
-          if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
-          float* aligned =
-              reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
-          std::vector<const Tensor*> prep;
-          for (const Tensor& p : prepared[i].tensors) prep.push_back(&p);
-          cpu::TacticArgs args{node, t.isa,  bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params,
-                               pool, aligned};
-          KILN_ASSIGN_OR_RETURN(double us, time_median([&] { return t.run(args); }));
-          timings.push_back({t.name, us});
-        }
-        std::sort(timings.begin(), timings.end(), [](const TacticTiming& a, const TacticTiming& b) {
-          return a.microseconds < b.microseconds;
-        });
+        KILN_ASSIGN_OR_RETURN(timings, time_tactics(node, tactics, prepared, pool, scratch, options.threads));
         cache.put(key, timings);
         ++tuned;
       }

@@ -6,18 +6,51 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "kiln/status.h"
 #include "runtime/engine_data.h"
+#include "tune/timing_cache.h"
 
 namespace kiln::tune {
+
+class LayerBench;
 
 struct TuneOptions {
   std::string mode = "tune";  // "tune", "heuristic" or "reference"
   int threads = 1;
   std::string cache_path;  // empty: no timing cache
+  /// The timer that already timed layers of this build (the layout pass): its cache is used
+  /// instead of loading cache_path, and what it timed counts as tuned, not as cache hits.
+  LayerBench* timer = nullptr;
   std::function<void(const std::string&)> log;
+};
+
+/// Times single layers the way choose_tactics does (every supporting tactic, median of several
+/// runs, the engine's thread count), keeping what it timed in a cache that choose_tactics then
+/// reuses: the layout pass asks it what a layer costs in each layout.
+class LayerBench {
+ public:
+  /// Loads options.cache_path when set.
+  static Expected<std::unique_ptr<LayerBench>> open(const TuneOptions& options);
+  ~LayerBench();
+  /// Microseconds of the fastest tactic that supports `node` (from the cache, else timed now);
+  /// nullopt when none does.
+  Expected<std::optional<double>> fastest(const ir::Node& node);
+  TimingCache& cache() { return cache_; }
+  /// Whether this timer timed `key` (rather than finding it in the file).
+  bool timed_now(const std::string& key) const { return fresh_.count(key) != 0; }
+
+ private:
+  LayerBench(int threads, TimingCache cache);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  TimingCache cache_;
+  std::set<std::string> fresh_;
+  int threads_ = 1;
 };
 
 /// Sets each step's tactic, prepared values (added to data.graph as constants) and timings, and

@@ -258,32 +258,95 @@ void blocked_depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, c
   });
 }
 
+// In-register transposes of a block of b x b floats: r[i][j] becomes r[j][i].
+#if defined(__AVX512F__)
+inline void transpose(__m512 (&r)[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // u[4g + j], 128-bit lane k: rows 4g..4g+3 of column 4k + j.
+  for (int g = 0; g < 16; g += 4) {
+    u[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+    u[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+    u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+  }
+  for (int j = 0; j < 4; ++j) {
+    const __m512 a = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), b = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    const __m512 c = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44),
+                 d = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+    r[j] = _mm512_shuffle_f32x4(a, c, 0x88);
+    r[4 + j] = _mm512_shuffle_f32x4(a, c, 0xDD);
+    r[8 + j] = _mm512_shuffle_f32x4(b, d, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(b, d, 0xDD);
+  }
+}
+#endif
+#if defined(__AVX2__)
+inline void transpose(__m256 (&r)[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 8; g += 4) {
+    u[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+    u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
+    u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+  }
+  for (int j = 0; j < 4; ++j) {
+    r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+    r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+  }
+}
+#endif
+
+// Planar -> blocked: b channels x b positions at a time through a register transpose.
 template <class V>
 void blocked_reorder_in(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial) {
+  using T = typename V::T;
   constexpr int B = V::kWidth;
   const int64_t cb = (c + B - 1) / B;
   pool.parallel_for(n * cb, [&](int64_t task, int) {
     const int64_t i = task / cb, k = task % cb;
     float* dst = y + task * spatial * B;
-    const int64_t lanes = std::min<int64_t>(B, c - k * B);
+    const int lanes = static_cast<int>(std::min<int64_t>(B, c - k * B));
     const float* src = x + (i * c + k * B) * spatial;
-    if (lanes < B) std::memset(dst, 0, spatial * B * sizeof(float));
-    for (int64_t p = 0; p < spatial; ++p)
-      for (int64_t l = 0; l < lanes; ++l) dst[p * B + l] = src[l * spatial + p];
+    int64_t p = 0;
+    for (; p + B <= spatial; p += B) {
+      T r[B];
+      for (int l = 0; l < B; ++l) r[l] = l < lanes ? V::load(src + l * spatial + p) : V::zero();
+      transpose(r);
+      for (int q = 0; q < B; ++q) V::store(dst + (p + q) * B, r[q]);
+    }
+    for (; p < spatial; ++p)
+      for (int l = 0; l < B; ++l) dst[p * B + l] = l < lanes ? src[l * spatial + p] : 0.0f;
   });
 }
 
+// Blocked -> planar: the inverse transpose; padding lanes are dropped.
 template <class V>
 void blocked_reorder_out(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial) {
+  using T = typename V::T;
   constexpr int B = V::kWidth;
   const int64_t cb = (c + B - 1) / B;
   pool.parallel_for(n * cb, [&](int64_t task, int) {
     const int64_t i = task / cb, k = task % cb;
     const float* src = x + task * spatial * B;
-    const int64_t lanes = std::min<int64_t>(B, c - k * B);
+    const int lanes = static_cast<int>(std::min<int64_t>(B, c - k * B));
     float* dst = y + (i * c + k * B) * spatial;
-    for (int64_t l = 0; l < lanes; ++l)
-      for (int64_t p = 0; p < spatial; ++p) dst[l * spatial + p] = src[p * B + l];
+    int64_t p = 0;
+    for (; p + B <= spatial; p += B) {
+      T r[B];
+      for (int q = 0; q < B; ++q) r[q] = V::load(src + (p + q) * B);
+      transpose(r);
+      for (int l = 0; l < lanes; ++l) V::store(dst + l * spatial + p, r[l]);
+    }
+    for (; p < spatial; ++p)
+      for (int l = 0; l < lanes; ++l) dst[l * spatial + p] = src[p * B + l];
   });
 }
 
