@@ -22,14 +22,22 @@ bool blockable_conv(const ir::Node& n, int64_t b) {
   if (!s) return false;
   const bool depthwise = s->group == s->in_c && s->group == s->out_c && s->group > 1;
   if (s->group != 1 && !depthwise) return false;
-  return fits_blocks(s->in_c, b) && fits_blocks(s->out_c, b) && epilogue_supported(n, s->out_c);
+  // Too few input channels to block (an image): the direct kernel reads them planar.
+  return (fits_blocks(s->in_c, b) || s->group == 1) && fits_blocks(s->out_c, b) && epilogue_supported(n, s->out_c);
+}
+
+// A blockable conv that reads its input planar (a first layer on a 3-channel image).
+bool reads_planar(const ir::Node& n, int64_t b) {
+  auto s = conv_shape(n);
+  return s && s->group == 1 && !fits_blocks(s->in_c, b);
 }
 
 bool is_follower_op(const ir::Node& n) {
   static const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Max", "Min"};
   static const std::set<std::string> kUnary = {"Relu",        "Clip",     "Sigmoid",  "Tanh",
                                                "LeakyRelu",   "HardSigmoid", "HardSwish"};
-  return n.domain.empty() && (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat");
+  return n.domain.empty() &&
+         (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat" || n.op_type == "MaxPool");
 }
 
 // The inputs of a node that carry activations in its layout (the others: weights, Clip bounds).
@@ -45,12 +53,25 @@ std::vector<size_t> activation_inputs(const ir::Node& n) {
   return in;
 }
 
+// The activation inputs of a chosen layer that are blocked when it is.
+std::vector<size_t> blocked_inputs(const ir::Node& n, int64_t b) {
+  std::vector<size_t> in = activation_inputs(n);
+  if (reads_planar(n, b)) in.erase(in.begin());
+  return in;
+}
+
 // A follower whose every activation input is blocked, of the output's shape, and whose
 // arithmetic keeps padding lanes finite.
 bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::Value*>& blocked) {
-  if (!is_follower_op(n) || n.outputs.size() != 1 || !is_static_f32(n.outputs[0])) return false;
+  if (!is_follower_op(n) || !is_static_f32(n.outputs[0])) return false;
+  for (size_t i = 1; i < n.outputs.size(); ++i)
+    if (n.outputs[i]) return false;  // MaxPool's Indices
   const ir::Value* y = n.outputs[0];
   if (y->shape.size() != 4) return false;
+  if (n.op_type == "MaxPool") {
+    const ir::Value* x = n.input(0);
+    return x && blocked.count(x) && n.attr_ints("kernel_shape").size() == 2;
+  }
   if (n.op_type == "Concat") {
     int64_t axis = n.attr_int("axis", 0);
     if (axis < 0) axis += 4;
@@ -104,7 +125,7 @@ ir::Node blocked_twin(const ir::Node& n, int64_t b, ir::Graph& scratch) {
   t.opset = 1;
   t.attrs["block"].kind = ir::Attribute::Kind::kInt;
   t.attrs["block"].i = b;
-  for (size_t i : activation_inputs(n))
+  for (size_t i : blocked_inputs(n, b))
     t.inputs[i] = scratch_value(scratch, n.inputs[i], ops::blocked_shape(n.inputs[i]->shape, b));
   t.outputs[0] = scratch_value(scratch, n.outputs[0], ops::blocked_shape(n.outputs[0]->shape, b));
   return t;
@@ -146,7 +167,7 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
     return n;
   };
   for (const ir::Node* n : chosen) {
-    for (size_t i : activation_inputs(*n)) {
+    for (size_t i : blocked_inputs(*n, b)) {
       const ir::Value* v = n->input(i);
       if (v && v->producer && chosen.count(v->producer)) parent[root(n)] = root(v->producer);
     }
@@ -163,7 +184,7 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
       double planar = 0, blocked = 0;
       std::set<const ir::Value*> enter, leave;
       for (const ir::Node* n : members) {
-        for (size_t i : activation_inputs(*n)) {
+        for (size_t i : blocked_inputs(*n, b)) {
           const ir::Value* v = n->input(i);
           if (v && !(v->producer && in_run.count(v->producer))) enter.insert(v);
         }
@@ -204,7 +225,7 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
   for (const auto& n : g.nodes())
     if (chosen.count(n.get())) order.push_back(n.get());
   for (ir::Node* n : order) {
-    for (size_t i : activation_inputs(*n)) {
+    for (size_t i : blocked_inputs(*n, b)) {
       ir::Value* v = n->inputs[i];
       if (!v) continue;
       auto it = twin.find(v);
@@ -232,6 +253,14 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
     } else if (n->op_type == "Concat") {
       n->attrs["axis"].kind = ir::Attribute::Kind::kInt;
       n->attrs["axis"].i = 1;
+    } else if (n->op_type == "MaxPool") {
+      // The same window over [N, C/b, H, W, b], 1 wide along the lanes.
+      for (const char* key : {"kernel_shape", "strides", "dilations"})
+        if (n->attrs.count(key)) n->attrs[key].ints.push_back(1);
+      if (n->attrs.count("pads")) {
+        std::vector<int64_t>& p = n->attrs["pads"].ints;
+        if (p.size() == 4) p = {p[0], p[1], 0, p[2], p[3], 0};
+      }
     }
     ++result.blocked;
   }

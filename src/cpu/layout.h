@@ -5,9 +5,10 @@
 //
 // Blocked: Conv / kiln.FusedConv, 2-D, float32, static shapes, constant weights, group 1 or
 // depthwise, an epilogue the kernels implement, and channels that waste at most half a block's
-// padding (a 3-channel image input stays planar). Followers, when every activation input is
+// padding (a group-1 conv on fewer input channels, a first layer on an image, reads them planar). Followers, when every activation input is
 // blocked: same-shape Add, Sub, Mul, Max, Min; Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid,
-// HardSwish (they keep padding lanes finite); Concat along channels of whole blocks.
+// HardSwish (they keep padding lanes finite); Concat along channels of whole blocks; MaxPool
+// (rewritten to a window of 1 along the lanes).
 #pragma once
 
 #include <functional>

@@ -136,13 +136,16 @@ Status infer_blocked_conv(InferContext& ctx) {
     return ctx.error("expects X (blocked) and a static W");
   const Shape& w = ctx.shape(1);
   const int64_t cin = conv_in_channels(ctx.node, w), cout = w[0];
-  KILN_RETURN_IF_ERROR(check_blocked_input(ctx, 0, cin));
-  if (ctx.shape(0).back() != b) return ctx.error("X's blocks do not have the node's block size");
+  const bool planar_in = ctx.input(0).rank_known && ctx.shape(0).size() == 4;  // a first layer's image
+  if (!planar_in) {
+    KILN_RETURN_IF_ERROR(check_blocked_input(ctx, 0, cin));
+    if (ctx.shape(0).back() != b) return ctx.error("X's blocks do not have the node's block size");
+  }
   std::vector<TensorType> types;
   std::vector<const Tensor*> values;
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     TensorType t = ctx.input(i);
-    if (i == 0) t.shape = planar_shape(t.shape, cin);
+    if (i == 0 && !planar_in) t.shape = planar_shape(t.shape, cin);
     if (i == kResidualInput && ctx.has_input(i)) {
       KILN_RETURN_IF_ERROR(check_blocked_input(ctx, i, cout));
       t.shape = planar_shape(t.shape, cout);
@@ -166,7 +169,7 @@ Tensor unblock(const Tensor& x, int64_t channels) {
 
 Status run_blocked_conv(RunContext& ctx) {
   const Tensor& w = ctx.input(1);
-  const int64_t b = ctx.input(0).shape().back();
+  const int64_t b = ctx.node.attr_int("block", 16);
   const int64_t cin = conv_in_channels(ctx.node, w.shape()), cout = w.shape()[0];
   std::vector<Tensor> planar;
   std::vector<const Tensor*> in;
@@ -174,7 +177,7 @@ Status run_blocked_conv(RunContext& ctx) {
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     if (!ctx.has_input(i)) {
       in.push_back(nullptr);
-    } else if (i == 0 || i == kResidualInput) {
+    } else if ((i == 0 && ctx.input(0).rank() == 5) || i == kResidualInput) {
       planar.push_back(unblock(ctx.input(i), i == 0 ? cin : cout));
       in.push_back(&planar.back());
     } else {
@@ -196,7 +199,7 @@ Cost cost_blocked_conv(const ir::Node& node, std::span<const TensorType> in, std
     return per_element_cost(1, in, out);
   const int64_t cin = conv_in_channels(node, in[1].shape), cout = in[1].shape[0];
   std::vector<TensorType> pin(in.begin(), in.end()), pout(out.begin(), out.end());
-  if (pin[0].shape_known() && pin[0].shape.size() >= 3) pin[0].shape = planar_shape(pin[0].shape, cin);
+  if (pin[0].shape_known() && pin[0].shape.size() == 5) pin[0].shape = planar_shape(pin[0].shape, cin);
   if (pin.size() > kResidualInput && pin[kResidualInput].shape_known() && pin[kResidualInput].shape.size() >= 3)
     pin[kResidualInput].shape = planar_shape(pin[kResidualInput].shape, cout);
   pout[0].shape = planar_shape(pout[0].shape, cout);

@@ -8,8 +8,8 @@
 //   kiln.ToBlocked    (X planar)                   -> blocked;  attribute block (b)
 //   kiln.ToPlanar     (X blocked)                  -> planar;   attribute channels (C)
 //   kiln.BlockedConv  (X, W, B, R all as FusedConv) -> blocked; FusedConv's attributes and block
-//                     X and R blocked, W and B as in FusedConv: the reference is ToPlanar,
-//                     FusedConv's reference, ToBlocked.
+//                     R blocked, X blocked or (a first layer on an image) planar NCHW, W and B
+//                     as in FusedConv: the reference is ToPlanar, FusedConv's reference, ToBlocked.
 #pragma once
 
 #include <cstdint>

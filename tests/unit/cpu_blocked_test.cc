@@ -38,9 +38,11 @@ struct Case {
 };
 
 int check_blocked_conv(const Case& c, int64_t block, const std::string& activation = "",
-                       std::vector<float> params = {}, const std::string& residual = "", uint32_t seed = 1) {
+                       std::vector<float> params = {}, const std::string& residual = "", uint32_t seed = 1,
+                       bool planar_input = false) {
   OneNode t(ops::kBlockedConv, "kiln");
-  t.input(blocked_of(random_f32({1, c.cin, c.h, c.w}, seed), block, seed + 10));
+  const Tensor x = random_f32({1, c.cin, c.h, c.w}, seed);
+  t.input(planar_input ? x : blocked_of(x, block, seed + 10));
   t.constant(random_f32({c.cout, c.cin / c.group, c.k, c.k}, seed + 1, -0.5f, 0.5f));
   t.constant(random_f32({c.cout}, seed + 2));
   t.attr("kernel_shape", attr_ints({c.k, c.k}));
@@ -113,6 +115,34 @@ TEST(CpuBlocked, DirectStridesPaddingDilationAndPointwisePlanes) {
   };
   for (int64_t block : {8, 16})
     for (const Case& c : cases) EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cin " << c.cin;
+}
+
+TEST(CpuBlocked, DirectWideRowsTakeTheBorderTilesNarrowRowsThePaddedCopy) {
+  // Rows of 40+ columns keep one-pixel border tiles; narrower ones copy the input into a padded
+  // buffer first (scratch). Both, at and around the 6-pixel tile, with and without a residual.
+  for (int64_t block : {8, 16}) {
+    for (int64_t w : {7, 12, 31, 32, 33, 40, 41, 47}) {
+      for (auto [k, stride, pad] : std::vector<std::array<int64_t, 3>>{{3, 1, 1}, {3, 2, 1}, {5, 1, 2}, {7, 2, 3}}) {
+        Case c{block + 3, 4, w, 2 * block + 1, k, stride, pad, 1, 1};
+        EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, "after"), 0)
+            << "block " << block << " w " << w << " k " << k << " s " << stride;
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, DirectReadsAPlanarImage) {
+  // A first layer: 1 to 5 planar channels in, blocked out, padded or not, strided, any epilogue.
+  for (int64_t block : {8, 16}) {
+    for (int64_t cin : {1, 3, 5}) {
+      for (auto [h, w, k, stride, pad] : std::vector<std::array<int64_t, 5>>{
+               {9, 9, 3, 2, 1}, {16, 50, 7, 2, 3}, {6, 13, 5, 2, 2}, {5, 8, 1, 1, 0}, {12, 40, 3, 1, 1}}) {
+        Case c{cin, h, w, block * 2 + 5, k, stride, pad, 1, 1};
+        EXPECT_GT(check_blocked_conv(c, block, "Clip", {0, 6}, "", 1, true), 0)
+            << "block " << block << " cin " << cin << " w " << w << " k " << k;
+      }
+    }
+  }
 }
 
 TEST(CpuBlocked, DepthwiseKernelsStridesAndBorders) {
@@ -200,6 +230,30 @@ TEST(CpuBlocked, ShapeErrorsNameTheNode) {
   EXPECT_FALSE(st.is_ok());
   EXPECT_NE(st.message().find("BlockedConv"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("10 channels"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuBlocked, MaxPoolOfBlockedPlanes) {
+  for (int64_t block : {8, 16}) {
+    for (auto [k, stride, pad, ceil] : std::vector<std::array<int64_t, 4>>{
+             {3, 2, 1, 0}, {2, 2, 0, 0}, {3, 2, 1, 1}, {5, 1, 2, 0}, {9, 1, 4, 0}, {3, 1, 0, 0}}) {
+      for (int64_t w : {5, 8, 13}) {
+        OneNode t("MaxPool", "");
+        t.input(blocked_of(random_f32({2, block + 3, 7, w}, 5), block, 6));
+        t.attr("kernel_shape", attr_ints({k, k, 1}));
+        t.attr("strides", attr_ints({stride, stride, 1}));
+        t.attr("pads", attr_ints({pad, pad, 0, pad, pad, 0}));
+        t.attr("ceil_mode", attr_i(ceil));
+        // Padding lanes hold garbage in and out: compared like everything else (max of garbage).
+        EXPECT_GT(check_tactics(t, 0, 0), 0) << "block " << block << " k " << k << " w " << w;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -12,23 +12,24 @@ namespace {
 int64_t blocks(int64_t c, int64_t b) { return (c + b - 1) / b; }
 }  // namespace
 
-int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s) {
-  const int64_t b = k.block;
-  return blocks(s.in_c, b) * s.kh * s.kw * b * blocks(s.out_c, b) * b + blocks(s.out_c, b) * b;
+int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input) {
+  const int64_t b = k.block, in = planar_input ? s.in_c : blocks(s.in_c, b) * b;
+  return in * s.kh * s.kw * blocks(s.out_c, b) * b + blocks(s.out_c, b) * b;
 }
 
-void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
-                         float* packed) {
-  const int64_t b = k.block, icb = blocks(s.in_c, b), ocb = blocks(s.out_c, b), taps = s.kh * s.kw;
+void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input, const float* w,
+                         const float* bias, float* packed) {
+  const int64_t b = k.block, ocb = blocks(s.out_c, b), taps = s.kh * s.kw;
+  const int64_t cg = planar_input ? 1 : b, gin = planar_input ? s.in_c : blocks(s.in_c, b);
   float* p = packed;
   for (int64_t g0 = 0; g0 < ocb; g0 += k.max_group) {
     const int64_t nb = std::min<int64_t>(k.max_group, ocb - g0);
-    for (int64_t ib = 0; ib < icb; ++ib)
+    for (int64_t ib = 0; ib < gin; ++ib)
       for (int64_t t = 0; t < taps; ++t)
-        for (int64_t il = 0; il < b; ++il)
+        for (int64_t il = 0; il < cg; ++il)
           for (int64_t j = 0; j < nb; ++j)
             for (int64_t ol = 0; ol < b; ++ol) {
-              const int64_t oc = (g0 + j) * b + ol, ic = ib * b + il;
+              const int64_t oc = (g0 + j) * b + ol, ic = ib * cg + il;
               *p++ = oc < s.out_c && ic < s.in_c ? w[(oc * s.in_c + ic) * taps + t] : 0.0f;
             }
   }

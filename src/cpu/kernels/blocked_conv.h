@@ -2,14 +2,16 @@
 // width: 16 on AVX-512, 8 on AVX2), written straight into the blocked output with the epilogue
 // fused, and the reorders in and out of it.
 //
-//   direct     group 1, any kernel, stride, dilation and padding: a register tile of up to NB
+//   direct     group 1, any kernel, stride, dilation and padding, input blocked or planar (a first
+//              layer reads the image as it is): a register tile of up to NB
 //              output blocks x PW output pixels of one row accumulates over every input channel
 //              and tap (input lanes broadcast, weight vectors loaded); no im2col, no packing at
 //              run time. A 1x1 stride-1 unpadded conv is one long row of H*W pixels.
 //   depthwise  group = C_in = C_out: one vector of b channels per pixel, PW pixels per tile.
 //
 // Pixels whose taps all lie inside the image take the tiles; the border pixels of a row take a
-// one-pixel tile over the taps that are inside. One instance per ISA (blocked_conv_avx512.cc,
+// one-pixel tile over the taps that are inside. MaxPool runs on blocked planes too (a MaxPool of the
+// 5-D blocked tensor whose window is 1 along the lanes). One instance per ISA (blocked_conv_avx512.cc,
 // blocked_conv_avx2.cc).
 #pragma once
 
@@ -23,24 +25,30 @@ struct BlockedConvKernel {
   Isa isa;
   int block;      // channels per block = the ISA's float lanes
   int max_group;  // output blocks per register tile of the direct kernel (its packing groups)
-  /// packed: blocked_conv_pack's weights followed by the padded bias. ep.residual is blocked like y.
-  void (*direct)(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
-                 const Epilogue& ep);
+  /// packed: blocked_direct_pack's weights followed by the padded bias; ep.residual is blocked like
+  /// y. planar_input: x is NCHW (a first layer on a 3-channel image), not blocked. scratch holds
+  /// direct_scratch_floats() floats (the zero-padded input of narrow layers).
+  void (*direct)(ThreadPool& pool, const Conv2dShape& s, bool planar_input, const float* x, const float* packed,
+                 float* y, const Epilogue& ep, float* scratch);
+  int64_t (*direct_scratch_floats)(const Conv2dShape& s, bool planar_input);
   /// packed: blocked_depthwise_pack's taps followed by the padded bias.
   void (*depthwise)(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
                     const Epilogue& ep);
   void (*to_blocked)(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial);
   void (*to_planar)(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial);
+  /// MaxPool of blocked planes (s: channels, window, pads; group and weights unused).
+  void (*maxpool)(ThreadPool& pool, const Conv2dShape& s, const float* x, float* y);
 };
 const BlockedConvKernel* blocked_conv_kernel(Isa isa);
 const BlockedConvKernel* blocked_conv_kernel_avx512();
 const BlockedConvKernel* blocked_conv_kernel_avx2();
 
 /// Packed weights (+ bias) of the direct kernel: per group of up to max_group output blocks,
-/// [in block][ky][kx][in lane][out block of the group][out lane], zero where a channel is padding.
-int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s);
-void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
-                         float* packed);
+/// [in block][ky][kx][in lane][out block of the group][out lane], zero where a channel is padding
+/// (planar input: blocks of one channel).
+int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input);
+void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input, const float* w,
+                         const float* bias, float* packed);
 /// Packed taps (+ bias) of the depthwise kernel: [block][ky][kx][lane].
 int64_t blocked_depthwise_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s);
 void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "cpu/kernels/blocked_conv.h"
@@ -15,15 +16,19 @@ namespace kiln::cpu::detail {
 // H*W pixels, so its tiles run over whole planes.
 struct BlockedGeom {
   int64_t icb, ocb;             // input and output blocks
+  int64_t gin, cg, x_pix;       // input channel groups, channels per group, floats per input pixel:
+                                // blocked input icb, b, b; planar input in_c, 1, 1
   int64_t ih, iw, oh, ow;       // image and output rows/columns
   int64_t kh, kw, sh, sw, dh, dw, pt, pl;
-  int64_t x_plane, y_plane;     // floats per block of one image: ih*iw*b, oh*ow*b
+  int64_t x_plane, y_plane;     // floats per input group and per output block: ih*iw*x_pix, oh*ow*b
   int64_t ox_lo, ox_hi;         // output columns whose taps all lie inside the row
 };
 
-inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b) {
+inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b, bool planar_input = false) {
   BlockedGeom g{};
   g.icb = (s.in_c + b - 1) / b;
+  g.gin = planar_input ? s.in_c : g.icb;
+  g.cg = g.x_pix = planar_input ? 1 : b;
   g.ocb = (s.out_c + b - 1) / b;
   g.ih = s.in_h, g.iw = s.in_w, g.oh = s.out_h, g.ow = s.out_w;
   g.kh = s.kh, g.kw = s.kw, g.sh = s.sh, g.sw = s.sw, g.dh = s.dh, g.dw = s.dw, g.pt = s.pad_top, g.pl = s.pad_left;
@@ -31,7 +36,7 @@ inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b) {
     g.iw = g.ow = s.in_h * s.in_w;
     g.ih = g.oh = 1;
   }
-  g.x_plane = g.ih * g.iw * b;
+  g.x_plane = g.ih * g.iw * g.x_pix;
   g.y_plane = g.oh * g.ow * b;
   // ox * sw - pl >= 0 and ox * sw - pl + (kw - 1) * dw < iw.
   g.ox_lo = std::min<int64_t>((g.pl + g.sw - 1) / g.sw, g.ow);
@@ -79,23 +84,24 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     for (int p = 0; p < PW; ++p) acc[p][j] = bv;
   }
   const int64_t iy0 = a.oy * g.sh - g.pt;
-  const int64_t tap_floats = int64_t{B} * NB * B;
-  const int64_t xstep = g.sw * B;
+  const int64_t tap_floats = g.cg * NB * B;
+  const int64_t xstep = g.sw * g.x_pix;
+  const int cg = static_cast<int>(g.cg);
   for (int64_t ky = 0; ky < g.kh; ++ky) {
     const int64_t iy = iy0 + ky * g.dh;
     if (iy < 0 || iy >= g.ih) continue;
-    for (int64_t ib = 0; ib < g.icb; ++ib) {
-      const float* xr = a.x + ib * g.x_plane + (iy * g.iw + a.ox0 * g.sw - g.pl) * B;
+    for (int64_t ib = 0; ib < g.gin; ++ib) {
+      const float* xr = a.x + ib * g.x_plane + (iy * g.iw + a.ox0 * g.sw - g.pl) * g.x_pix;
       const float* wk = a.w + (ib * g.kh + ky) * g.kw * tap_floats;
       for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) {
-        // One pointer per pixel: every lane's address is then pointer + constant.
+        // One pointer per pixel: every lane's address is then pointer + lane.
         const float* xq[PW];
 #pragma GCC unroll 16
-        for (int p = 0; p < PW; ++p) xq[p] = xr + kx * g.dw * B + p * xstep;
+        for (int p = 0; p < PW; ++p) xq[p] = xr + kx * g.dw * g.x_pix + p * xstep;
         const float* wp = wk + kx * tap_floats;
         // Not unrolled: a body of NB loads, PW broadcasts and NB*PW FMAs keeps the tile in registers.
 #pragma GCC unroll 1
-        for (int c = 0; c < B; ++c) {
+        for (int c = 0; c < cg; ++c) {
           T wv[NB];
 #pragma GCC unroll 8
           for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
@@ -189,9 +195,26 @@ struct BlockedTiles {
   static constexpr int kDepthwisePixels = 8;
 };
 
+// Whether the direct kernel copies its input into a zero-padded buffer first: when the border
+// columns (one-pixel tiles over fewer taps) are a noticeable share of a narrow output row.
+inline bool direct_pads(const Conv2dShape& s, int64_t b, bool planar_input) {
+  const BlockedGeom g = blocked_geom(s, b, planar_input);
+  const int64_t border = g.ow - (g.ox_hi - g.ox_lo);
+  return border > 0 && 16 * border > g.ow;
+}
+
+// The padded input's geometry: every tap of every output inside it.
+inline Conv2dShape padded_shape(const Conv2dShape& s) {
+  Conv2dShape p = s;
+  p.in_h = (s.out_h - 1) * s.sh + (s.kh - 1) * s.dh + 1;
+  p.in_w = (s.out_w - 1) * s.sw + (s.kw - 1) * s.dw + 1;
+  p.pad_top = p.pad_left = 0;
+  return p;
+}
+
 template <class V>
-void blocked_direct(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
-                    const Epilogue& ep) {
+void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_input, const float* x,
+                    const float* packed, float* y, const Epilogue& ep, float* scratch) {
   constexpr int B = V::kWidth;
   constexpr int G = BlockedTiles<V>::kMaxGroup;
   constexpr int PW = BlockedTiles<V>::kDirectPixels;
@@ -205,14 +228,41 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& s, const float* x, cons
     }
     return t;
   }();
-  const BlockedGeom g = blocked_geom(s, B);
+  Conv2dShape s = shape;
+  if (direct_pads(shape, B, planar_input)) {
+    // Copy each input group into scratch with a zero border: all pixels then take full tiles.
+    // (Plain rows and columns here: the padded shape of a padded 1x1 conv is a flattened plane.)
+    s = padded_shape(shape);
+    const int64_t px = planar_input ? 1 : B, gin = planar_input ? shape.in_c : (shape.in_c + B - 1) / B;
+    const int64_t from_plane = shape.in_h * shape.in_w * px, to_plane = s.in_h * s.in_w * px;
+    pool.parallel_for(s.batch * gin, [&](int64_t task, int) {
+      const float* src = x + task * from_plane;
+      float* dst = scratch + task * to_plane;
+      for (int64_t r = 0; r < s.in_h; ++r) {
+        float* row = dst + r * s.in_w * px;
+        const int64_t iy = r - shape.pad_top;
+        if (iy < 0 || iy >= shape.in_h) {
+          std::memset(row, 0, s.in_w * px * sizeof(float));
+          continue;
+        }
+        const int64_t lo = std::clamp<int64_t>(shape.pad_left, 0, s.in_w);
+        const int64_t hi = std::clamp<int64_t>(shape.pad_left + shape.in_w, lo, s.in_w);
+        std::memset(row, 0, lo * px * sizeof(float));
+        std::memcpy(row + lo * px, src + (iy * shape.in_w + lo - shape.pad_left) * px,
+                    (hi - lo) * px * sizeof(float));
+        std::memset(row + hi * px, 0, (s.in_w - hi) * px * sizeof(float));
+      }
+    });
+    x = scratch;
+  }
+  const BlockedGeom g = blocked_geom(s, B, planar_input);
   const int64_t groups = (g.ocb + G - 1) / G;
-  const int64_t group_floats = int64_t{G} * g.icb * g.kh * g.kw * B * B;
-  const float* bias = packed + g.icb * g.kh * g.kw * B * g.ocb * B;
+  const int64_t group_floats = int64_t{G} * g.gin * g.kh * g.kw * g.cg * B;
+  const float* bias = packed + g.gin * g.kh * g.kw * g.cg * g.ocb * B;
   // Long rows (a pointwise plane) split into chunks so both threads have work on small layers.
   const int64_t chunk = g.oh == 1 ? std::max<int64_t>(8 * PW, (g.ow + 7) / 8) : g.ow;
   const int64_t chunks = (g.ow + chunk - 1) / chunk;
-  const int64_t image_x = g.icb * g.x_plane, image_y = g.ocb * g.y_plane;
+  const int64_t image_x = g.gin * g.x_plane, image_y = g.ocb * g.y_plane;
   pool.parallel_for(s.batch * groups * g.oh * chunks, [&](int64_t task, int) {
     const int64_t part = task % chunks;
     int64_t rest = task / chunks;
@@ -229,6 +279,14 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& s, const float* x, cons
     a.oy = oy;
     row_segment<PW>(g, a, ep, tables[nb - 1], part * chunk, std::min(g.ow, (part + 1) * chunk));
   });
+}
+
+template <class V>
+int64_t blocked_direct_scratch(const Conv2dShape& s, bool planar_input) {
+  constexpr int B = V::kWidth;
+  if (!direct_pads(s, B, planar_input)) return 0;
+  const BlockedGeom g = blocked_geom(padded_shape(s), B, planar_input);
+  return s.batch * g.gin * g.x_plane;
 }
 
 template <class V>
@@ -350,15 +408,42 @@ void blocked_reorder_out(ThreadPool& pool, const float* x, float* y, int64_t n, 
   });
 }
 
+// MaxPool on blocked planes: every output pixel is the lane-wise max of its window's vectors
+// (padding never wins: windows cover at least one input pixel).
+template <class V>
+void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, float* y) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  const int64_t blocks = (s.in_c + B - 1) / B, in_plane = s.in_h * s.in_w * B, out_plane = s.out_h * s.out_w * B;
+  pool.parallel_for(s.batch * blocks, [&](int64_t task, int) {
+    const float* xp = x + task * in_plane;
+    float* yp = y + task * out_plane;
+    for (int64_t oy = 0; oy < s.out_h; ++oy) {
+      const auto [ky0, ky1] = taps_inside(oy * s.sh - s.pad_top, s.kh, s.dh, s.in_h);
+      for (int64_t ox = 0; ox < s.out_w; ++ox) {
+        const auto [kx0, kx1] = taps_inside(ox * s.sw - s.pad_left, s.kw, s.dw, s.in_w);
+        T m = V::set1(-std::numeric_limits<float>::infinity());
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const float* row = xp + ((oy * s.sh - s.pad_top + ky * s.dh) * s.in_w + ox * s.sw - s.pad_left) * B;
+          for (int64_t kx = kx0; kx < kx1; ++kx) m = V::max(m, V::load(row + kx * s.dw * B));
+        }
+        V::store(yp + (oy * s.out_w + ox) * B, m);
+      }
+    }
+  });
+}
+
 template <class V>
 const BlockedConvKernel* blocked_conv_kernel(Isa isa) {
   static const BlockedConvKernel k{isa,
                                    V::kWidth,
                                    BlockedTiles<V>::kMaxGroup,
                                    blocked_direct<V>,
+                                   blocked_direct_scratch<V>,
                                    blocked_depthwise<V>,
                                    blocked_reorder_in<V>,
-                                   blocked_reorder_out<V>};
+                                   blocked_reorder_out<V>,
+                                   blocked_maxpool<V>};
   return &k;
 }
 

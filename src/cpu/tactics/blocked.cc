@@ -7,6 +7,7 @@
 #include "cpu/tactics/fused.h"
 #include "ops/blocked_layout.h"
 #include "ops/conv_kernel.h"
+#include "ops/spatial.h"
 
 namespace kiln::cpu {
 namespace {
@@ -14,12 +15,13 @@ namespace {
 std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
   const ir::Value *x = node.input(0), *w = node.input(1),
                   *y = node.outputs.empty() ? nullptr : node.outputs[0];
-  if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || x->shape.size() != 5 ||
+  if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || (x->shape.size() != 5 && x->shape.size() != 4) ||
       w->constant->shape().size() != 4)
     return std::nullopt;
-  const int64_t b = x->shape[4], cin = w->constant->shape()[1] * node.attr_int("group", 1);
-  if (node.attr_int("block", 0) != b || x->shape[1] != (cin + b - 1) / b) return std::nullopt;
-  auto setup = ops::conv_setup(node, ops::planar_shape(x->shape, cin), w->constant->shape());
+  const int64_t b = node.attr_int("block", 0), cin = w->constant->shape()[1] * node.attr_int("group", 1);
+  const bool planar = x->shape.size() == 4;
+  if (!planar && (x->shape[4] != b || x->shape[1] != (cin + b - 1) / b)) return std::nullopt;
+  auto setup = ops::conv_setup(node, planar ? x->shape : ops::planar_shape(x->shape, cin), w->constant->shape());
   if (!setup || ops::blocked_shape(setup->out_shape, b) != y->shape) return std::nullopt;
   const ops::Geometry3d& g = setup->g;
   Conv2dShape s;
@@ -44,17 +46,27 @@ std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
 
 bool is_depthwise(const Conv2dShape& s) { return s.group == s.in_c && s.group == s.out_c && s.group > 1; }
 
+// The first layer of a network reads its image planar (ops/blocked_layout.h).
+bool planar_input(const ir::Node& node) { return node.input(0)->shape.size() == 4; }
+
+// Step parameters: the geometry, then 1 for a planar input.
+std::vector<int64_t> step_params(const ir::Node& node, const Conv2dShape& s) {
+  std::vector<int64_t> p = conv_params(s);
+  p.push_back(planar_input(node) ? 1 : 0);
+  return p;
+}
+
 template <bool kDepthwise>
 bool supports_conv(const ir::Node& node, Isa isa) {
   const BlockedConvKernel* k = blocked_conv_kernel(isa);
   auto s = blocked_conv_shape(node);
   if (!k || !s || node.attr_int("block", 0) != k->block) return false;
-  if (kDepthwise ? !is_depthwise(*s) : s->group != 1) return false;
+  if (kDepthwise ? !is_depthwise(*s) || planar_input(node) : s->group != 1) return false;
   return epilogue_supported(node, s->out_c);
 }
 
-int64_t packed_floats(bool depthwise, const BlockedConvKernel& k, const Conv2dShape& s) {
-  return depthwise ? blocked_depthwise_packed_floats(k, s) : blocked_direct_packed_floats(k, s);
+int64_t packed_floats(bool depthwise, const BlockedConvKernel& k, const Conv2dShape& s, bool planar) {
+  return depthwise ? blocked_depthwise_packed_floats(k, s) : blocked_direct_packed_floats(k, s, planar);
 }
 
 template <bool kDepthwise>
@@ -62,14 +74,15 @@ Status prepare_conv(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared
   const Conv2dShape s = *blocked_conv_shape(node);
   const BlockedConvKernel& k = *blocked_conv_kernel(isa);
   const float* bias = node.input(2) ? node.input(2)->constant->data<float>() : nullptr;
-  Tensor packed(DataType::kFloat32, {packed_floats(kDepthwise, k, s)});
+  const bool planar = planar_input(node);
+  Tensor packed(DataType::kFloat32, {packed_floats(kDepthwise, k, s, planar)});
   if (kDepthwise) {
     blocked_depthwise_pack(k, s, node.input(1)->constant->data<float>(), bias, packed.data<float>());
   } else {
-    blocked_direct_pack(k, s, node.input(1)->constant->data<float>(), bias, packed.data<float>());
+    blocked_direct_pack(k, s, planar, node.input(1)->constant->data<float>(), bias, packed.data<float>());
   }
   prepared.push_back(std::move(packed));
-  params = conv_params(s);
+  params = step_params(node, s);
   return Status::ok();
 }
 
@@ -79,17 +92,31 @@ Status run_conv(const TacticArgs& a) {
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
   const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
-  (kDepthwise ? k.depthwise : k.direct)(a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
-                                         a.outputs[0]->data<float>(), ep);
+  if (kDepthwise) {
+    k.depthwise(a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(), a.outputs[0]->data<float>(),
+                ep);
+  } else {
+    k.direct(a.pool, s, a.params[16] != 0, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
+             a.outputs[0]->data<float>(), ep, a.scratch);
+  }
   return Status::ok();
+}
+
+template <bool kDepthwise>
+int64_t workspace_conv(const ir::Node& node, Isa isa, int) {
+  if (kDepthwise) return 0;
+  return blocked_conv_kernel(isa)->direct_scratch_floats(*blocked_conv_shape(node), planar_input(node));
 }
 
 template <bool kDepthwise>
 bool check_conv(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
                 std::span<const int64_t> params) {
   const auto s = blocked_conv_shape(node);
-  return conv_params_match(s, params) && prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
-         prepared[0]->numel() == packed_floats(kDepthwise, *blocked_conv_kernel(isa), *s);
+  if (!s) return false;
+  const std::vector<int64_t> want = step_params(node, *s);
+  return std::equal(want.begin(), want.end(), params.begin(), params.end()) && prepared.size() == 1 &&
+         prepared[0]->dtype() == DataType::kFloat32 &&
+         prepared[0]->numel() == packed_floats(kDepthwise, *blocked_conv_kernel(isa), *s, planar_input(node));
 }
 
 // ---- reorders ---------------------------------------------------------------------------------
@@ -130,19 +157,77 @@ bool check_reorder(const ir::Node& node, Isa isa, std::span<const Tensor* const>
   return dims && prepared.empty() && std::equal(dims->begin(), dims->end(), params.begin(), params.end());
 }
 
+// ---- MaxPool of a blocked tensor: window [kh, kw, 1] over [N, C/b, H, W, b] ---------------------
+
+std::optional<Conv2dShape> blocked_pool_shape(const ir::Node& node, Isa isa) {
+  const BlockedConvKernel* k = blocked_conv_kernel(isa);
+  const ir::Value *x = node.input(0), *y = node.outputs.empty() ? nullptr : node.outputs[0];
+  if (!k || !is_static_f32(x) || !is_static_f32(y) || x->shape.size() != 5 || x->shape[4] != k->block)
+    return std::nullopt;
+  if (node.outputs.size() > 1 && node.outputs[1]) return std::nullopt;  // Indices wanted
+  auto w = ops::read_window(node, 3, {});
+  if (!w) return std::nullopt;
+  ops::Window win = *w;
+  auto dims = ops::forward_output_dims(node, {x->shape[2], x->shape[3], x->shape[4]},
+                                       node.attr_int("ceil_mode", 0) != 0, win);
+  if (!dims || *dims != Shape{y->shape[2], y->shape[3], y->shape[4]}) return std::nullopt;
+  if (win.kernel[2] != 1 || win.strides[2] != 1 || win.pads[2] != 0 || win.pads[5] != 0) return std::nullopt;
+  if (win.pads[0] < 0 || win.pads[1] < 0 || y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1])
+    return std::nullopt;
+  // Every window must hold an input pixel (ONNX pads never exceed the kernel; ceil_mode drops a
+  // window that starts in the end padding).
+  if (win.pads[0] >= win.extent(0) || win.pads[1] >= win.extent(1)) return std::nullopt;
+  Conv2dShape s;
+  s.batch = x->shape[0];
+  s.in_c = s.out_c = s.group = x->shape[1] * k->block;
+  s.in_h = x->shape[2];
+  s.in_w = x->shape[3];
+  s.out_h = y->shape[2];
+  s.out_w = y->shape[3];
+  s.kh = win.kernel[0];
+  s.kw = win.kernel[1];
+  s.sh = win.strides[0];
+  s.sw = win.strides[1];
+  s.dh = win.dilations[0];
+  s.dw = win.dilations[1];
+  s.pad_top = win.pads[0];
+  s.pad_left = win.pads[1];
+  return s;
+}
+
+bool supports_pool(const ir::Node& node, Isa isa) { return blocked_pool_shape(node, isa).has_value(); }
+
+Status prepare_pool(const ir::Node& node, Isa isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
+  params = conv_params(*blocked_pool_shape(node, isa));
+  return Status::ok();
+}
+
+Status run_pool(const TacticArgs& a) {
+  blocked_conv_kernel(a.isa)->maxpool(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(),
+                                      a.outputs[0]->data<float>());
+  return Status::ok();
+}
+
+bool check_pool(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+                std::span<const int64_t> params) {
+  return prepared.empty() && conv_params_match(blocked_pool_shape(node, isa), params);
+}
+
 int64_t no_workspace(const ir::Node&, Isa, int) { return 0; }
 
 }  // namespace
 
 #define KILN_BLOCKED(isa, suffix)                                                                        \
   KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,  \
-                        prepare_conv<false>, no_workspace, run_conv<false>, check_conv<false>});         \
+                        prepare_conv<false>, workspace_conv<false>, run_conv<false>, check_conv<false>});         \
   KILN_REGISTER_TACTIC({"blocked.depthwise." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<true>, \
-                        prepare_conv<true>, no_workspace, run_conv<true>, check_conv<true>});            \
+                        prepare_conv<true>, workspace_conv<true>, run_conv<true>, check_conv<true>});            \
   KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,       \
                         prepare_reorder, no_workspace, run_reorder, check_reorder});                     \
   KILN_REGISTER_TACTIC({"blocked.to_planar." suffix, ops::kToPlanar, "kiln", isa, supports_reorder,        \
-                        prepare_reorder, no_workspace, run_reorder, check_reorder})
+                        prepare_reorder, no_workspace, run_reorder, check_reorder});                     \
+  KILN_REGISTER_TACTIC({"blocked.maxpool." suffix, "MaxPool", "", isa, supports_pool, prepare_pool,          \
+                        no_workspace, run_pool, check_pool})
 KILN_BLOCKED(Isa::kAvx512, "avx512");
 KILN_BLOCKED(Isa::kAvx2, "avx2");
 

@@ -1,0 +1,136 @@
+// The CPU layout pass (src/cpu/layout.h): which layers go blocked, where the reorders go, and that
+// the rewritten graph computes what the planar one does (reference kernels on both).
+#include "cpu/layout.h"
+
+#include "ops/blocked_layout.h"
+#include "tactic_test_util.h"
+
+namespace kiln::testing {
+namespace {
+
+struct Net {
+  std::unique_ptr<ir::Graph> g = std::make_unique<ir::Graph>();
+  int count = 0;
+  Net() {
+    g->opsets[""] = 17;
+    g->opsets["kiln"] = 1;
+  }
+  ir::Value* input(Shape shape) {
+    ir::Value* v = g->create_value("in");
+    v->dtype = DataType::kFloat32;
+    v->shape = std::move(shape);
+    v->rank_known = true;
+    g->inputs.push_back(v);
+    return v;
+  }
+  ir::Value* constant(Tensor t) {
+    ir::Value* v = g->create_value("c");
+    v->dtype = t.dtype();
+    v->shape = t.shape();
+    v->rank_known = true;
+    v->constant = std::move(t);
+    return v;
+  }
+  ir::Value* node(const std::string& op, std::vector<ir::Value*> in, std::map<std::string, ir::Attribute> attrs = {}) {
+    auto n = std::make_unique<ir::Node>();
+    n->op_type = op;
+    n->name = op + std::to_string(count++);
+    n->opset = 17;
+    n->inputs = std::move(in);
+    n->attrs = std::move(attrs);
+    ir::Value* y = g->create_value(n->name + "_out");
+    n->outputs = {y};
+    g->add_node(std::move(n));
+    return y;
+  }
+  ir::Value* conv(ir::Value* x, int64_t cin, int64_t cout, int64_t k, int64_t group = 1) {
+    return node("Conv",
+                {x, constant(random_f32({cout, cin / group, k, k}, ++count, -0.3f, 0.3f)),
+                 constant(random_f32({cout}, ++count))},
+                {{"pads", attr_ints({k / 2, k / 2, k / 2, k / 2})}, {"group", attr_i(group)}});
+  }
+};
+
+Tensor run_reference(const ir::Graph& g, const Tensor& input) {
+  std::map<const ir::Value*, Tensor> values;
+  values[g.inputs[0]] = input;
+  for (const auto& n : g.nodes()) {
+    std::vector<const Tensor*> in;
+    for (const ir::Value* v : n->inputs) in.push_back(!v ? nullptr : v->is_constant() ? &*v->constant : &values.at(v));
+    ops::RunContext rc(*n, in, nullptr);
+    Status st = ops::find_op(n->domain, n->op_type)->reference(rc);
+    EXPECT_TRUE(st.is_ok()) << st.message();
+    values[n->outputs[0]] = rc.output(0);
+  }
+  return values.at(g.outputs[0]);
+}
+
+TEST(CpuLayout, ConvRunsGoBlockedWithReordersOnlyAtTheirEdges) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  Net net;
+  ir::Value* x = net.input({1, 3, 12, 14});
+  ir::Value* a = net.node("Relu", {net.conv(x, 3, 24, 3)});               // image in: planar input
+  ir::Value* p = net.node("MaxPool", {a}, {{"kernel_shape", attr_ints({3, 3})},
+                                           {"strides", attr_ints({2, 2})},
+                                           {"pads", attr_ints({1, 1, 1, 1})}});
+  ir::Value* d = net.conv(p, 24, 24, 3, 24);                               // depthwise
+  ir::Value* s = net.node("Add", {d, p});                                   // residual follower
+  ir::Value* c = net.node("Concat", {net.conv(s, 24, 32, 1), net.conv(s, 24, 16, 1)}, {{"axis", attr_i(-3)}});
+  ir::Value* y = net.node("Sigmoid", {c});
+  ir::Value* out = net.node("Softmax", {y}, {{"axis", attr_i(1)}});  // planar only
+  net.g->outputs = {out, y};
+  ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+  const Tensor input = random_f32({1, 3, 12, 14}, 99);
+  const Tensor want = run_reference(*net.g, input);
+
+  auto r = cpu::apply_blocked_layout(*net.g, cpu::host_isa());
+  ASSERT_TRUE(r.has_value()) << r.status().message();
+  // Everything but the Softmax: conv(planar in), Relu, MaxPool, depthwise, Add, two 1x1s, Concat, Sigmoid.
+  EXPECT_EQ(r->blocked, 9);
+  EXPECT_EQ(r->runs, 1);
+  // No ToBlocked (the first conv reads the image); one ToPlanar feeding both the Softmax and the
+  // graph output y, which keeps its name and planar shape.
+  EXPECT_EQ(r->reorders, 1);
+  int to_planar = 0, blocked_convs = 0;
+  for (const auto& n : net.g->nodes()) {
+    to_planar += n->op_type == ops::kToPlanar;
+    blocked_convs += n->op_type == ops::kBlockedConv;
+  }
+  EXPECT_EQ(to_planar, 1);
+  EXPECT_EQ(blocked_convs, 4);
+  EXPECT_EQ(net.g->outputs[1], y);
+  EXPECT_EQ(y->shape, (Shape{1, 48, 6, 7}));
+  const Tensor got = run_reference(*net.g, input);
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+}
+
+TEST(CpuLayout, ATimedRunThatLosesStaysPlanar) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  Net net;
+  ir::Value* x = net.input({1, 16, 8, 8});
+  net.g->outputs = {net.conv(net.conv(x, 16, 16, 3), 16, 16, 3)};
+  ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+  // Blocked layers and reorders cost 10 us each, planar layers 1 us: the run stays planar.
+  auto cost = [](const ir::Node& n) -> Expected<std::optional<double>> {
+    return std::optional<double>(n.domain == "kiln" ? 10.0 : 1.0);
+  };
+  auto r = cpu::apply_blocked_layout(*net.g, cpu::host_isa(), cost);
+  ASSERT_TRUE(r.has_value()) << r.status().message();
+  EXPECT_EQ(r->runs, 1);
+  EXPECT_EQ(r->runs_kept, 0);
+  EXPECT_EQ(r->blocked, 0);
+  for (const auto& n : net.g->nodes()) EXPECT_EQ(n->op_type, "Conv");
+  // The other way round it is rewritten: 2 blocked convs at 1 us + 2 reorders at 1 us < 2 x 10 us.
+  auto cheap = [](const ir::Node& n) -> Expected<std::optional<double>> {
+    return std::optional<double>(n.domain == "kiln" ? 1.0 : 10.0);
+  };
+  r = cpu::apply_blocked_layout(*net.g, cpu::host_isa(), cheap);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->runs_kept, 1);
+  EXPECT_EQ(r->blocked, 2);
+  EXPECT_EQ(r->reorders, 2);
+}
+
+}  // namespace
+}  // namespace kiln::testing
