@@ -112,6 +112,8 @@ TEST(CpuBlocked, DirectStridesPaddingDilationAndPointwisePlanes) {
       {8, 10, 10, 8, 3, 1, 2, 2, 1},   {32, 14, 14, 40, 1, 1, 0, 1, 1}, {24, 9, 11, 20, 1, 2, 0, 1, 1},
       {17, 4, 4, 33, 5, 1, 2, 1, 1},   {40, 7, 7, 64, 3, 1, 1, 1, 1},   {16, 2, 2, 16, 3, 1, 1, 1, 1},
       {16, 5, 5, 24, 1, 1, 1, 1, 1},   {9, 6, 13, 70, 2, 2, 0, 1, 1},
+      // Enough input channels for several passes over K (weights kept to ~32 KB per pass).
+      {136, 3, 5, 20, 1, 1, 0, 1, 1},  {520, 2, 3, 12, 1, 1, 0, 1, 1}, {70, 4, 9, 40, 3, 1, 1, 1, 1},
   };
   for (int64_t block : {8, 16})
     for (const Case& c : cases) EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cin " << c.cin;

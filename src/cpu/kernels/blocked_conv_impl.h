@@ -69,6 +69,10 @@ struct TileArgs {
   float* y;           // the image's output at the group's first block
   const float* r;     // the residual, like y (or null)
   int64_t oy, ox0, kx_lo, kx_hi;
+  // Direct kernel: the input groups [ib0, ib1) of this pass over K. The first pass starts from the
+  // bias, later ones from the partial sums in y; the last applies the epilogue.
+  int64_t ib0 = 0, ib1 = 0;
+  bool first = true, last = true;
 };
 
 // Direct conv: NB output blocks x PW pixels of row oy from column ox0, taps kx in [kx_lo, kx_hi).
@@ -77,11 +81,12 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
   T acc[PW][NB];
+  const int64_t at = (a.oy * g.ow + a.ox0) * B;
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j) {
     const T bv = V::load(a.bias + j * B);
 #pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) acc[p][j] = bv;
+    for (int p = 0; p < PW; ++p) acc[p][j] = a.first ? bv : V::load(a.y + j * g.y_plane + at + p * B);
   }
   const int64_t iy0 = a.oy * g.sh - g.pt;
   const int64_t tap_floats = g.cg * NB * B;
@@ -90,7 +95,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   for (int64_t ky = 0; ky < g.kh; ++ky) {
     const int64_t iy = iy0 + ky * g.dh;
     if (iy < 0 || iy >= g.ih) continue;
-    for (int64_t ib = 0; ib < g.gin; ++ib) {
+    for (int64_t ib = a.ib0; ib < a.ib1; ++ib) {
       const float* xr = a.x + ib * g.x_plane + (iy * g.iw + a.ox0 * g.sw - g.pl) * g.x_pix;
       const float* wk = a.w + (ib * g.kh + ky) * g.kw * tap_floats;
       for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) {
@@ -99,12 +104,18 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
 #pragma GCC unroll 16
         for (int p = 0; p < PW; ++p) xq[p] = xr + kx * g.dw * g.x_pix + p * xstep;
         const float* wp = wk + kx * tap_floats;
+        // The same weights of the next input group: a deep layer's weights stream from L3 once per
+        // task, so fetch them while this group computes.
+        const char* next = reinterpret_cast<const char*>(wp + g.kh * g.kw * tap_floats);
         // Not unrolled: a body of NB loads, PW broadcasts and NB*PW FMAs keeps the tile in registers.
 #pragma GCC unroll 1
         for (int c = 0; c < cg; ++c) {
           T wv[NB];
 #pragma GCC unroll 8
-          for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
+          for (int j = 0; j < NB; ++j) {
+            wv[j] = V::load(wp + (c * NB + j) * B);
+            _mm_prefetch(next + ((c * NB + j) * B) * sizeof(float), _MM_HINT_T0);
+          }
 #pragma GCC unroll 16
           for (int p = 0; p < PW; ++p) {
             const T xv = V::set1(xq[p][c]);
@@ -115,13 +126,12 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       }
     }
   }
-  const int64_t at = (a.oy * g.ow + a.ox0) * B;
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j) {
 #pragma GCC unroll 16
     for (int p = 0; p < PW; ++p) {
       const int64_t o = j * g.y_plane + at + p * B;
-      V::store(a.y + o, blocked_finish<V>(acc[p][j], ep, a.r ? a.r + o : nullptr));
+      V::store(a.y + o, a.last ? blocked_finish<V>(acc[p][j], ep, a.r ? a.r + o : nullptr) : acc[p][j]);
     }
   }
 }
@@ -259,15 +269,27 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
   const int64_t groups = (g.ocb + G - 1) / G;
   const int64_t group_floats = int64_t{G} * g.gin * g.kh * g.kw * g.cg * B;
   const float* bias = packed + g.gin * g.kh * g.kw * g.cg * g.ocb * B;
-  // Long rows (a pointwise plane) split into chunks so both threads have work on small layers.
-  const int64_t chunk = g.oh == 1 ? std::max<int64_t>(8 * PW, (g.ow + 7) / 8) : g.ow;
+  // A task is a block of rows (or a chunk of a pointwise plane) of one group of output blocks.
+  // Within it K is cut into passes whose weights stay in L1 (~32 KB): every pixel of the task
+  // takes a pass before the next starts, so each weight vector loaded serves the whole task, and
+  // a group's weights (a deep layer's come from L3) are read once per task. So: as few tasks as
+  // keep every thread busy, each of at most ~512 pixels (its partial sums stay in L2).
+  const int64_t pixels = g.oh * g.ow;
+  const int64_t units = g.oh == 1 ? std::max<int64_t>(1, g.ow / (4 * PW)) : g.oh;
+  const int64_t parts = std::clamp<int64_t>(
+      std::max((2 * pool.threads() + s.batch * groups - 1) / (s.batch * groups), (pixels + 511) / 512), 1, units);
+  const int64_t chunk = g.oh == 1 ? (g.ow + parts - 1) / parts : g.ow;
   const int64_t chunks = (g.ow + chunk - 1) / chunk;
+  const int64_t rows = g.oh == 1 ? 1 : (g.oh + parts - 1) / parts;
+  const int64_t row_blocks = (g.oh + rows - 1) / rows;
+  const int64_t per_group = g.kh * g.kw * g.cg * G * B * int64_t{sizeof(float)};
+  const int64_t pass = std::max<int64_t>(1, (32 << 10) / per_group);
   const int64_t image_x = g.gin * g.x_plane, image_y = g.ocb * g.y_plane;
-  pool.parallel_for(s.batch * groups * g.oh * chunks, [&](int64_t task, int) {
+  pool.parallel_for(s.batch * groups * row_blocks * chunks, [&](int64_t task, int) {
     const int64_t part = task % chunks;
     int64_t rest = task / chunks;
-    const int64_t oy = rest % g.oh;
-    rest /= g.oh;
+    const int64_t rb = rest % row_blocks;
+    rest /= row_blocks;
     const int64_t grp = rest % groups, n = rest / groups;
     const int64_t nb = std::min<int64_t>(G, g.ocb - grp * G);
     TileArgs a{};
@@ -276,8 +298,16 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
     a.bias = bias + grp * G * B;
     a.y = y + n * image_y + grp * G * g.y_plane;
     a.r = ep.residual ? ep.residual + n * image_y + grp * G * g.y_plane : nullptr;
-    a.oy = oy;
-    row_segment<PW>(g, a, ep, tables[nb - 1], part * chunk, std::min(g.ow, (part + 1) * chunk));
+    for (int64_t ib = 0; ib < g.gin; ib += pass) {
+      a.ib0 = ib;
+      a.ib1 = std::min(g.gin, ib + pass);
+      a.first = ib == 0;
+      a.last = a.ib1 == g.gin;
+      for (int64_t oy = rb * rows; oy < std::min(g.oh, (rb + 1) * rows); ++oy) {
+        a.oy = oy;
+        row_segment<PW>(g, a, ep, tables[nb - 1], part * chunk, std::min(g.ow, (part + 1) * chunk));
+      }
+    }
   });
 }
 
