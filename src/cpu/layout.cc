@@ -1,5 +1,7 @@
 #include "cpu/layout.h"
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -37,12 +39,34 @@ bool is_follower_op(const ir::Node& n) {
   static const std::set<std::string> kUnary = {"Relu",        "Clip",     "Sigmoid",  "Tanh",
                                                "LeakyRelu",   "HardSigmoid", "HardSwish"};
   return n.domain.empty() &&
-         (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat" || n.op_type == "MaxPool");
+         (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat" || n.op_type == "MaxPool" ||
+          n.op_type == "Split" || n.op_type == "Resize");
+}
+
+// Channel sizes of a Split along axis 1 (nullopt: not a split into whole blocks).
+bool splits_whole_blocks(const ir::Node& n, int64_t b) {
+  int64_t axis = n.attr_int("axis", 0);
+  if (axis < 0) axis += 4;
+  if (axis != 1 || n.has_attr("num_outputs") || n.outputs.empty()) return false;
+  if (n.input(1) && !n.input(1)->is_constant()) return false;
+  for (const ir::Value* v : n.outputs)
+    if (!v || !is_static_f32(v) || v->shape.size() != 4 || v->shape[1] % b != 0) return false;
+  return true;
+}
+
+// A nearest Resize of H and W only, with constant parameters (ROI unused).
+bool resizes_planes(const ir::Node& n) {
+  const ir::Value *x = n.input(0), *y = n.outputs[0];
+  if (n.attr_string("mode", "nearest") != "nearest" || n.has_attr("axes") || n.opset < 11) return false;
+  if (n.attr_string("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize") return false;
+  for (size_t i = 1; i < n.inputs.size(); ++i)
+    if (n.inputs[i] && !n.inputs[i]->is_constant()) return false;
+  return x->shape.size() == 4 && x->shape[0] == y->shape[0] && x->shape[1] == y->shape[1];
 }
 
 // The inputs of a node that carry activations in its layout (the others: weights, Clip bounds).
 std::vector<size_t> activation_inputs(const ir::Node& n) {
-  if (n.op_type == "Clip") return {0};
+  if (n.op_type == "Clip" || n.op_type == "Resize" || n.op_type == "Split" || n.op_type == "MaxPool") return {0};
   if (n.op_type == "BlockedConv" || n.op_type == "FusedConv" || n.op_type == "Conv") {
     std::vector<size_t> in{0};
     if (n.domain == "kiln" && n.input(3)) in.push_back(3);
@@ -63,11 +87,13 @@ std::vector<size_t> blocked_inputs(const ir::Node& n, int64_t b) {
 // A follower whose every activation input is blocked, of the output's shape, and whose
 // arithmetic keeps padding lanes finite.
 bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::Value*>& blocked) {
-  if (!is_follower_op(n) || !is_static_f32(n.outputs[0])) return false;
+  if (!is_follower_op(n) || n.outputs.empty() || !is_static_f32(n.outputs[0])) return false;
+  if (n.op_type == "Split") return n.input(0) && blocked.count(n.input(0)) && splits_whole_blocks(n, b);
   for (size_t i = 1; i < n.outputs.size(); ++i)
     if (n.outputs[i]) return false;  // MaxPool's Indices
   const ir::Value* y = n.outputs[0];
   if (y->shape.size() != 4) return false;
+  if (n.op_type == "Resize") return n.input(0) && blocked.count(n.input(0)) && resizes_planes(n);
   if (n.op_type == "MaxPool") {
     const ir::Value* x = n.input(0);
     return x && blocked.count(x) && n.attr_ints("kernel_shape").size() == 2;
@@ -107,6 +133,15 @@ std::unique_ptr<ir::Node> reorder_node(const char* op, const std::string& name, 
   return n;
 }
 
+
+ir::Value* constant_value(ir::Graph& g, const std::string& name, Tensor t) {
+  ir::Value* v = g.create_value(name);
+  v->dtype = t.dtype();
+  v->shape = t.shape();
+  v->rank_known = true;
+  v->constant = std::move(t);
+  return v;
+}
 
 // A value of `v`'s type and `shape` in `scratch`, for a node timed outside the graph.
 ir::Value* scratch_value(ir::Graph& scratch, const ir::Value* v, Shape shape) {
@@ -153,9 +188,12 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
   for (const auto& n : g.nodes()) {
     const bool conv = blockable_conv(*n, b);
     if (!conv && !blockable_follower(*n, b, blocked_values)) continue;
-    if (g.read_by_subgraph(n->outputs[0])) continue;
+    bool subgraph = false;
+    for (const ir::Value* y : n->outputs) subgraph = subgraph || (y && g.read_by_subgraph(y));
+    if (subgraph) continue;
     chosen.insert(n.get());
-    blocked_values.insert(n->outputs[0]);
+    for (const ir::Value* y : n->outputs)
+      if (y) blocked_values.insert(y);
   }
   if (chosen.empty()) return result;
 
@@ -188,9 +226,12 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
           const ir::Value* v = n->input(i);
           if (v && !(v->producer && in_run.count(v->producer))) enter.insert(v);
         }
-        bool planar_reader = g.is_output(n->outputs[0]);
-        for (const ir::Node* c : g.consumers(n->outputs[0])) planar_reader = planar_reader || !in_run.count(c);
-        if (planar_reader) leave.insert(n->outputs[0]);
+        for (const ir::Value* y : n->outputs) {
+          if (!y) continue;
+          bool planar_reader = g.is_output(y);
+          for (const ir::Node* c : g.consumers(y)) planar_reader = planar_reader || !in_run.count(c);
+          if (planar_reader) leave.insert(y);
+        }
         if (!blockable_conv(*n, b)) continue;  // followers cost about the same either way
         KILN_ASSIGN_OR_RETURN(std::optional<double> p, cost(*n));
         const ir::Node twin = blocked_twin(*n, b, scratch);
@@ -237,11 +278,14 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
       }
       n->inputs[i] = it->second;
     }
-    ir::Value* y = n->outputs[0];
-    ir::Value* yb = g.create_value(y->name + "_blocked");
-    n->outputs[0] = yb;
-    twin[y] = yb;
-    produced.emplace_back(y, yb);
+    const std::vector<const ir::Value*> planar_outputs(n->outputs.begin(), n->outputs.end());
+    for (ir::Value*& y : n->outputs) {
+      if (!y) continue;
+      ir::Value* yb = g.create_value(y->name + "_blocked");
+      produced.emplace_back(y, yb);
+      twin[y] = yb;
+      y = yb;
+    }
     if (n->op_type == "Conv" || n->op_type == "FusedConv") {
       n->op_type = ops::kBlockedConv;
       n->domain = "kiln";
@@ -260,6 +304,35 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
       if (n->attrs.count("pads")) {
         std::vector<int64_t>& p = n->attrs["pads"].ints;
         if (p.size() == 4) p = {p[0], p[1], 0, p[2], p[3], 0};
+      }
+    } else if (n->op_type == "Split") {
+      // Blocks instead of channels along axis 1.
+      n->attrs["axis"].kind = ir::Attribute::Kind::kInt;
+      n->attrs["axis"].i = 1;
+      std::vector<int64_t> sizes;
+      for (const ir::Value* y : planar_outputs) sizes.push_back(y->shape[1] / b);
+      if (n->attrs.count("split")) n->attrs["split"].ints = sizes;
+      if (n->input(1)) {
+        Tensor t(DataType::kInt64, {static_cast<int64_t>(sizes.size())});
+        for (size_t i = 0; i < sizes.size(); ++i) t.data<int64_t>()[i] = sizes[i];
+        n->inputs[1] = constant_value(g, n->name + "_block_split", std::move(t));
+      }
+    } else if (n->op_type == "Resize") {
+      // The same scales or sizes with the lanes kept (scale 1 on the last axis).
+      for (size_t i : {size_t{2}, size_t{3}}) {
+        const ir::Value* v = n->input(i);
+        if (!v || v->constant->numel() == 0) continue;
+        Tensor t = v->constant->clone();
+        Shape shape{t.numel() + 1};
+        Tensor u(t.dtype(), shape);
+        std::memcpy(u.raw(), t.raw(), t.nbytes());
+        if (u.dtype() == DataType::kFloat32) {
+          u.data<float>()[t.numel()] = 1.0f;
+        } else {
+          u.data<int64_t>()[1] = (u.data<int64_t>()[1] + b - 1) / b;  // sizes: channel blocks
+          u.data<int64_t>()[t.numel()] = b;
+        }
+        n->inputs[i] = constant_value(g, n->name + (i == 2 ? "_block_scales" : "_block_sizes"), std::move(u));
       }
     }
     ++result.blocked;

@@ -260,3 +260,35 @@ TEST(CpuBlocked, MaxPoolOfBlockedPlanes) {
 
 }  // namespace
 }  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuBlocked, NearestResizeOfBlockedPlanesKeepsTheLanes) {
+  struct Case {
+    Shape in;
+    std::vector<float> scales;
+    std::string transform, rounding;
+  };
+  const std::vector<Case> cases = {
+      {{1, 2, 5, 7, 16}, {1, 1, 2, 2, 1}, "asymmetric", "floor"},
+      {{2, 1, 5, 7, 8}, {1, 1, 3, 1.5f, 1}, "half_pixel", "round_prefer_floor"},
+      {{1, 3, 9, 8, 16}, {1, 1, 0.5f, 0.75f, 1}, "asymmetric", "ceil"},
+  };
+  for (const Case& c : cases) {
+    OneNode t("Resize", "");
+    t.node->opset = 13;
+    t.input(random_f32(c.in, 2));
+    t.absent();
+    Tensor s(DataType::kFloat32, {5});
+    for (int i = 0; i < 5; ++i) s.data<float>()[i] = c.scales[i];
+    t.constant(std::move(s));
+    t.attr("mode", attr_s("nearest"));
+    t.attr("coordinate_transformation_mode", attr_s(c.transform));
+    t.attr("nearest_mode", attr_s(c.rounding));
+    EXPECT_GT(check_tactics(t, 0, 0), 0) << c.transform;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing

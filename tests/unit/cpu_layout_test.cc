@@ -60,7 +60,7 @@ Tensor run_reference(const ir::Graph& g, const Tensor& input) {
     ops::RunContext rc(*n, in, nullptr);
     Status st = ops::find_op(n->domain, n->op_type)->reference(rc);
     EXPECT_TRUE(st.is_ok()) << st.message();
-    values[n->outputs[0]] = rc.output(0);
+    for (size_t i = 0; i < n->outputs.size(); ++i) values[n->outputs[i]] = rc.output(i);
   }
   return values.at(g.outputs[0]);
 }
@@ -100,6 +100,49 @@ TEST(CpuLayout, ConvRunsGoBlockedWithReordersOnlyAtTheirEdges) {
   EXPECT_EQ(blocked_convs, 4);
   EXPECT_EQ(net.g->outputs[1], y);
   EXPECT_EQ(y->shape, (Shape{1, 48, 6, 7}));
+  const Tensor got = run_reference(*net.g, input);
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+}
+
+TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
+  Net net;
+  ir::Value* x = net.input({1, 4 * b, 5, 6});
+  ir::Value* a = net.conv(x, 4 * b, 4 * b, 1);
+  // Split into 3b + b channels (constant sizes), one half upsampled 2x and pooled back.
+  auto split = std::make_unique<ir::Node>();
+  split->op_type = "Split";
+  split->name = "split";
+  split->opset = 17;
+  split->inputs = {a, net.constant(Tensor::from_int64s({2}, {3 * b, b}))};
+  split->attrs["axis"] = attr_i(1);
+  ir::Value* s0 = net.g->create_value("s0");
+  ir::Value* s1 = net.g->create_value("s1");
+  split->outputs = {s0, s1};
+  net.g->add_node(std::move(split));
+  Tensor scales(DataType::kFloat32, {4});
+  for (int i = 0; i < 4; ++i) scales.data<float>()[i] = i < 2 ? 1.0f : 2.0f;
+  auto resize = std::make_unique<ir::Node>();
+  resize->op_type = "Resize";
+  resize->name = "resize";
+  resize->opset = 13;
+  resize->inputs = {s1, nullptr, net.constant(std::move(scales))};
+  resize->attrs["mode"] = attr_s("nearest");
+  ir::Value* up = net.g->create_value("up");
+  resize->outputs = {up};
+  net.g->add_node(std::move(resize));
+  ir::Value* down = net.node("MaxPool", {up}, {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
+  ir::Value* cat = net.node("Concat", {net.conv(s0, 3 * b, 3 * b, 3), down}, {{"axis", attr_i(1)}});
+  net.g->outputs = {net.conv(cat, 4 * b, 2 * b, 1)};
+  ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+  const Tensor input = random_f32({1, 4 * b, 5, 6}, 3);
+  const Tensor want = run_reference(*net.g, input);
+  auto r = cpu::apply_blocked_layout(*net.g, cpu::host_isa());
+  ASSERT_TRUE(r.has_value()) << r.status().message();
+  EXPECT_EQ(r->blocked, 7);   // 3 convs, Split, Resize, MaxPool, Concat
+  EXPECT_EQ(r->reorders, 2);  // in at the first conv, out at the last
   const Tensor got = run_reference(*net.g, input);
   ASSERT_EQ(got.shape(), want.shape());
   for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
