@@ -182,18 +182,37 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
   if (!kernel) return result;
   const int64_t b = kernel->block;
 
-  // Which layers may go blocked (graph order is a schedule: producers first).
+  // Which layers may go blocked (graph order is a schedule: producers first), but for `planar`.
   std::set<const ir::Node*> chosen;
-  std::set<const ir::Value*> blocked_values;
-  for (const auto& n : g.nodes()) {
-    const bool conv = blockable_conv(*n, b);
-    if (!conv && !blockable_follower(*n, b, blocked_values)) continue;
-    bool subgraph = false;
-    for (const ir::Value* y : n->outputs) subgraph = subgraph || (y && g.read_by_subgraph(y));
-    if (subgraph) continue;
-    chosen.insert(n.get());
-    for (const ir::Value* y : n->outputs)
-      if (y) blocked_values.insert(y);
+  auto select = [&](const std::set<const ir::Node*>& planar) {
+    chosen.clear();
+    std::set<const ir::Value*> blocked_values;
+    for (const auto& n : g.nodes()) {
+      if (planar.count(n.get())) continue;
+      const bool conv = blockable_conv(*n, b);
+      if (!conv && !blockable_follower(*n, b, blocked_values)) continue;
+      bool subgraph = false;
+      for (const ir::Value* y : n->outputs) subgraph = subgraph || (y && g.read_by_subgraph(y));
+      if (subgraph) continue;
+      chosen.insert(n.get());
+      for (const ir::Value* y : n->outputs)
+        if (y) blocked_values.insert(y);
+    }
+  };
+  select({});
+  ir::Graph scratch;
+  if (cost) {
+    // A conv that would read an image planar starts its run only if that beats running it planar
+    // and reordering its output.
+    std::set<const ir::Node*> planar;
+    for (const ir::Node* n : chosen) {
+      if (!reads_planar(*n, b)) continue;
+      KILN_ASSIGN_OR_RETURN(std::optional<double> p, cost(*n));
+      KILN_ASSIGN_OR_RETURN(std::optional<double> q, cost(blocked_twin(*n, b, scratch)));
+      KILN_ASSIGN_OR_RETURN(std::optional<double> r, cost(reorder_twin(ops::kToBlocked, n->outputs[0], b, scratch)));
+      if (p && q && r && *p + *r < *q) planar.insert(n);
+    }
+    if (!planar.empty()) select(planar);
   }
   if (chosen.empty()) return result;
 
@@ -216,7 +235,6 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
   result.runs = static_cast<int>(runs.size());
 
   if (cost) {
-    ir::Graph scratch;
     for (const auto& [r, members] : runs) {
       const std::set<const ir::Node*> in_run(members.begin(), members.end());
       double planar = 0, blocked = 0;

@@ -91,15 +91,21 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   const int64_t iy0 = a.oy * g.sh - g.pt;
   const int64_t tap_floats = g.cg * NB * B;
   const int64_t xstep = g.sw * g.x_pix;
-  const int cg = static_cast<int>(g.cg);
+  // The inner loop runs over the b lanes of an input block (blocked input) or, for a planar image
+  // (one channel per group), over the taps of a kernel row: either way the weights of step c are
+  // the next NB vectors and the input moves by `step` floats.
+  const bool taps_inner = g.cg == 1;
+  const int64_t step = taps_inner ? g.dw : 1;
   for (int64_t ky = 0; ky < g.kh; ++ky) {
     const int64_t iy = iy0 + ky * g.dh;
     if (iy < 0 || iy >= g.ih) continue;
     for (int64_t ib = a.ib0; ib < a.ib1; ++ib) {
       const float* xr = a.x + ib * g.x_plane + (iy * g.iw + a.ox0 * g.sw - g.pl) * g.x_pix;
       const float* wk = a.w + (ib * g.kh + ky) * g.kw * tap_floats;
-      for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) {
-        // One pointer per pixel: every lane's address is then pointer + lane.
+      const int64_t kx_end = taps_inner ? a.kx_lo + 1 : a.kx_hi;
+      const int steps = static_cast<int>(taps_inner ? a.kx_hi - a.kx_lo : g.cg);
+      for (int64_t kx = a.kx_lo; kx < kx_end; ++kx) {
+        // One pointer per pixel: every step's address is then pointer + offset.
         const float* xq[PW];
 #pragma GCC unroll 16
         for (int p = 0; p < PW; ++p) xq[p] = xr + kx * g.dw * g.x_pix + p * xstep;
@@ -108,8 +114,9 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
         // task, so fetch them while this group computes.
         const char* next = reinterpret_cast<const char*>(wp + g.kh * g.kw * tap_floats);
         // Not unrolled: a body of NB loads, PW broadcasts and NB*PW FMAs keeps the tile in registers.
+        int64_t off = 0;
 #pragma GCC unroll 1
-        for (int c = 0; c < cg; ++c) {
+        for (int c = 0; c < steps; ++c, off += step) {
           T wv[NB];
 #pragma GCC unroll 8
           for (int j = 0; j < NB; ++j) {
@@ -118,7 +125,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
           }
 #pragma GCC unroll 16
           for (int p = 0; p < PW; ++p) {
-            const T xv = V::set1(xq[p][c]);
+            const T xv = V::set1(xq[p][off]);
 #pragma GCC unroll 8
             for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
           }
