@@ -292,3 +292,44 @@ TEST(CpuBlocked, NearestResizeOfBlockedPlanesKeepsTheLanes) {
 
 }  // namespace
 }  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuBlocked, WinogradTilesBandsAndEpilogues) {
+  // Outputs not a multiple of the 4x4 tile, padding 0 to 2, several bands of tile rows (a 50x40
+  // map of 64 channels is two), residuals and activations. Held to 2e-4 of the output's range
+  // (tactic_test_util.h), like the planar F(4,3).
+  struct W {
+    int64_t cin, h, w, cout, pad;
+    std::string act, residual;
+  };
+  const std::vector<W> cases = {{16, 4, 4, 16, 1, "", ""},         {5, 7, 9, 17, 1, "Relu", ""},
+                                {20, 6, 13, 33, 0, "", "after"},   {17, 3, 5, 8, 2, "SiLU", "before"},
+                                {64, 50, 40, 64, 1, "Relu", "after"}, {40, 1, 1, 24, 1, "", ""}};
+  for (int64_t block : {8, 16}) {
+    for (const W& c : cases) {
+      Case cc{c.cin, c.h, c.w, c.cout, 3, 1, c.pad, 1, 1};
+      EXPECT_GT(check_blocked_conv(cc, block, c.act, {}, c.residual), 0) << "block " << block << " " << c.h << "x" << c.w;
+    }
+  }
+  // It is offered for 3x3 stride 1 only, next to the direct kernel.
+  for (auto [k, stride] : std::vector<std::pair<int64_t, int64_t>>{{3, 1}, {3, 2}, {1, 1}, {5, 1}}) {
+    OneNode t(ops::kBlockedConv, "kiln");
+    t.input(blocked_of(random_f32({1, 16, 8, 8}, 1), 16, 2));
+    t.constant(random_f32({16, 16, k, k}, 3));
+    t.attr("kernel_shape", attr_ints({k, k}));
+    t.attr("strides", attr_ints({stride, stride}));
+    t.attr("block", attr_i(16));
+    ir::Value* y = t.g->create_value("y");
+    t.node->outputs = {y};
+    ASSERT_TRUE(ops::infer_graph(*t.g).is_ok());
+    bool winograd = false;
+    for (const cpu::Tactic* tactic : cpu::tactics_for(*t.node, cpu::Isa::kAvx512))
+      winograd = winograd || tactic->name == "blocked.winograd4x4.avx512";
+    EXPECT_EQ(winograd, k == 3 && stride == 1) << "k " << k << " stride " << stride;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing

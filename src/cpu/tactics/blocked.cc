@@ -2,6 +2,7 @@
 // by the direct or the depthwise kernel, and the reorders kiln.ToBlocked / kiln.ToPlanar. Each
 // tactic serves the block size of its ISA (16 on AVX-512, 8 on AVX2).
 #include "cpu/kernels/blocked_conv.h"
+#include "cpu/kernels/blocked_winograd.h"
 #include "cpu/tactic.h"
 #include "cpu/tactics/conv_shape.h"
 #include "cpu/tactics/fused.h"
@@ -119,6 +120,46 @@ bool check_conv(const ir::Node& node, Isa isa, std::span<const Tensor* const> pr
          prepared[0]->numel() == packed_floats(kDepthwise, *blocked_conv_kernel(isa), *s, planar_input(node));
 }
 
+// ---- Winograd F(4x4, 3x3) --------------------------------------------------------------------
+
+bool supports_winograd(const ir::Node& node, Isa isa) {
+  const BlockedConvKernel* k = blocked_conv_kernel(isa);
+  auto s = blocked_conv_shape(node);
+  if (!k || !blocked_winograd_kernel(isa) || !s || node.attr_int("block", 0) != k->block || planar_input(node))
+    return false;
+  return blocked_winograd_supports(*s) && epilogue_supported(node, s->out_c);
+}
+
+Status prepare_winograd(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
+  const Conv2dShape s = *blocked_conv_shape(node);
+  const BlockedConvKernel& k = *blocked_conv_kernel(isa);
+  Tensor packed(DataType::kFloat32, {blocked_winograd_packed_floats(k, s)});
+  blocked_winograd_pack(k, s, node.input(1)->constant->data<float>(),
+                        node.input(2) ? node.input(2)->constant->data<float>() : nullptr, packed.data<float>());
+  prepared.push_back(std::move(packed));
+  params = conv_params(s);
+  return Status::ok();
+}
+
+int64_t workspace_winograd(const ir::Node& node, Isa isa, int) {
+  return blocked_winograd_scratch_floats(*blocked_conv_kernel(isa), *blocked_conv_shape(node));
+}
+
+Status run_winograd(const TacticArgs& a) {
+  Epilogue ep = *fused_epilogue(a.node);
+  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  blocked_winograd_kernel(a.isa)->run(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(),
+                                      a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), ep, a.scratch);
+  return Status::ok();
+}
+
+bool check_winograd(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+                    std::span<const int64_t> params) {
+  const auto s = blocked_conv_shape(node);
+  return conv_params_match(s, params) && prepared.size() == 1 && prepared[0]->dtype() == DataType::kFloat32 &&
+         prepared[0]->numel() == blocked_winograd_packed_floats(*blocked_conv_kernel(isa), *s);
+}
+
 // ---- reorders ---------------------------------------------------------------------------------
 
 // {n, c, spatial} of the planar side, when the node is a reorder of this ISA's block.
@@ -220,6 +261,8 @@ int64_t no_workspace(const ir::Node&, Isa, int) { return 0; }
 #define KILN_BLOCKED(isa, suffix)                                                                        \
   KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,  \
                         prepare_conv<false>, workspace_conv<false>, run_conv<false>, check_conv<false>});         \
+  KILN_REGISTER_TACTIC({"blocked.winograd4x4." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd,  \
+                        prepare_winograd, workspace_winograd, run_winograd, check_winograd});            \
   KILN_REGISTER_TACTIC({"blocked.depthwise." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<true>, \
                         prepare_conv<true>, workspace_conv<true>, run_conv<true>, check_conv<true>});            \
   KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,       \
