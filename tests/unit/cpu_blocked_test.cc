@@ -134,11 +134,12 @@ TEST(CpuBlocked, DirectWideRowsTakeTheBorderTilesNarrowRowsThePaddedCopy) {
 }
 
 TEST(CpuBlocked, DirectReadsAPlanarImage) {
-  // A first layer: 1 to 5 planar channels in, blocked out, padded or not, strided, any epilogue.
+  // A first layer: 1 to 10 planar channels in, blocked out, padded or not, strided, any epilogue.
   for (int64_t block : {8, 16}) {
-    for (int64_t cin : {1, 3, 5}) {
+    for (int64_t cin : {1, 3, 10}) {
       for (auto [h, w, k, stride, pad] : std::vector<std::array<int64_t, 5>>{
-               {9, 9, 3, 2, 1}, {16, 50, 7, 2, 3}, {6, 13, 5, 2, 2}, {5, 8, 1, 1, 0}, {12, 40, 3, 1, 1}}) {
+               {9, 9, 3, 2, 1}, {16, 50, 7, 2, 3}, {6, 13, 5, 2, 2}, {5, 8, 1, 1, 0}, {12, 40, 3, 1, 1},
+               {18, 20, 15, 1, 7}}) {  // 5 x 15 x 15 > 2048 taps: no offset table, taps per row
         Case c{cin, h, w, block * 2 + 5, k, stride, pad, 1, 1};
         EXPECT_GT(check_blocked_conv(c, block, "Clip", {0, 6}, "", 1, true), 0)
             << "block " << block << " cin " << cin << " w " << w << " k " << k;
