@@ -16,7 +16,7 @@ ir::Attribute attr_f(float v) {
 TEST(CpuGemm, TileEdgesTransposesAlphaBeta) {
   for (int64_t m : {1, 5, 6, 7, 8, 9}) {
     for (int64_t n : {1, 15, 16, 17, 33, 47, 48, 49, 63, 64, 65}) {
-      for (int64_t k : {1, 64}) {
+      for (int64_t k : {1, 3, 64}) {  // m = 1 runs the row-panel kernel: k odd and even
         for (int trans : {0, 1, 2, 3}) {
           OneNode t("Gemm", "");
           const bool ta = trans & 1, tb = trans & 2;
@@ -41,15 +41,17 @@ TEST(CpuGemm, MatMulWithBatchDimsAndFusedEpilogue) {
     t.constant(random_f32({40, 33}, 2));
     EXPECT_GT(check_tactics(t), 0);
   }
-  for (std::string act : {"", "Relu", "Gelu", "SiLU"}) {
-    OneNode t("FusedMatMul", "kiln");
-    t.input(random_f32({1, 25, 48}, 1));
-    t.constant(random_f32({48, 70}, 2));
-    t.constant(random_f32({70}, 3));
-    t.input(random_f32({1, 25, 70}, 4));
-    t.attr("activation", attr_s(act));
-    t.attr("residual_position", attr_s("after"));
-    EXPECT_GT(check_tactics(t), 0) << act;
+  for (int64_t rows : {25, 1}) {  // one row: a matrix-vector product with the epilogue fused
+    for (std::string act : {"", "Relu", "Gelu", "SiLU"}) {
+      OneNode t("FusedMatMul", "kiln");
+      t.input(random_f32({1, rows, 48}, 1));
+      t.constant(random_f32({48, 70}, 2));
+      t.constant(random_f32({70}, 3));
+      t.input(random_f32({1, rows, 70}, 4));
+      t.attr("activation", attr_s(act));
+      t.attr("residual_position", attr_s("after"));
+      EXPECT_GT(check_tactics(t), 0) << act << " rows " << rows;
+    }
   }
 }
 

@@ -107,19 +107,28 @@ Status run(const TacticArgs& args) {
     ep.residual = args.inputs[3]->data<float>();
     ep.ldr = g.n;
   }
-  float* a_packed = args.scratch;
   const float* a = args.inputs[0]->data<float>();
+  const float* b = args.prepared[0]->data<float>();
+  float* c = args.outputs[0]->data<float>();
+  if (g.m == 1) {  // a matrix-vector product: one pass over the packed B, panels split over threads
+    const int64_t panels = ceil_div(g.n, int64_t{uk.nr});
+    args.pool.parallel_for(panels, [&](int64_t t, int) {
+      const int64_t n0 = t * uk.nr;
+      uk.row_panel(g.k, a, b + t * uk.nr * g.k, c + n0, static_cast<int>(std::min<int64_t>(uk.nr, g.n - n0)), ep,
+                   n0);
+    });
+    return Status::ok();
+  }
+  float* a_packed = args.scratch;
   if (g.trans_a) {
     pack_a_transposed(a, g.m, g.m, g.k, uk.mr, a_packed);
   } else {
     pack_a(a, g.k, g.m, g.k, uk.mr, a_packed);
   }
-  const float* b = args.prepared[0]->data<float>();
   // The B panels were packed at build time: no per-thread panel scratch is needed.
   gemm_run(
       uk, args.pool, g.m, g.n, g.k, a_packed,
-      [&](int64_t n0, float*) -> const float* { return b + n0 / uk.nr * uk.nr * g.k; },
-      args.outputs[0]->data<float>(), g.n, ep, nullptr);
+      [&](int64_t n0, float*) -> const float* { return b + n0 / uk.nr * uk.nr * g.k; }, c, g.n, ep, nullptr);
   return Status::ok();
 }
 

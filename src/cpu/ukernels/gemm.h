@@ -25,6 +25,11 @@ struct GemmUkernel {
   /// do not end in a GEMM tile (depthwise, pooling ...) use it.
   void (*apply_epilogue)(float* y, int64_t ldy, int64_t m, int64_t n, const Epilogue& ep, int64_t m0,
                          int64_t n0);
+  /// One row of A times one packed B panel: c[0, n_count) = a[0, k) x panel, then the epilogue
+  /// (row 0, columns from n0). A matrix-vector product streams B once instead of running a tile
+  /// whose other MR - 1 rows idle.
+  void (*row_panel)(int64_t k, const float* a, const float* b_panel, float* c, int n_count, const Epilogue& ep,
+                    int64_t n0);
 };
 
 /// Microkernel `variant` (0: the default tile; AVX-512 also has 1: 6 x 64) for `isa`, or nullptr

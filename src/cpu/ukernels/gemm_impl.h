@@ -113,6 +113,46 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
   }
 }
 
+template <class V, int NV>
+void row_panel(int64_t k, const float* a, const float* b, float* c, int n_count, const Epilogue& ep, int64_t n0) {
+  using T = typename V::T;
+  constexpr int W = V::kWidth;
+  constexpr int NR = W * NV;
+  // Two sets of accumulators so consecutive k do not wait on each other's FMA.
+  T acc[2][NV];
+#pragma GCC unroll 8
+  for (int j = 0; j < NV; ++j) acc[0][j] = acc[1][j] = V::zero();
+  int64_t p = 0;
+  for (; p + 2 <= k; p += 2) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + (p + 16) * NR), _MM_HINT_T0);
+#pragma GCC unroll 2
+    for (int u = 0; u < 2; ++u) {
+      const T av = V::set1(a[p + u]);
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[u][j] = V::fmadd(av, V::load(b + (p + u) * NR + j * W), acc[u][j]);
+    }
+  }
+  for (; p < k; ++p) {
+    const T av = V::set1(a[p]);
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[0][j] = V::fmadd(av, V::load(b + p * NR + j * W), acc[0][j]);
+  }
+  const bool plain = !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == kNone;
+#pragma GCC unroll 8
+  for (int j = 0; j < NV; ++j) {
+    int count = n_count - j * W;
+    if (count <= 0) break;
+    if (count > W) count = W;
+    T y = V::add(acc[0][j], acc[1][j]);
+    if (!plain) y = finish<V>(y, ep, 0, n0 + j * W, count);
+    if (count == W) {
+      V::store(c + j * W, y);
+    } else {
+      V::store_n(c + j * W, y, count);
+    }
+  }
+}
+
 template <class V>
 void apply_epilogue(float* y, int64_t ldy, int64_t m, int64_t n, const Epilogue& ep, int64_t m0, int64_t n0) {
   constexpr int W = V::kWidth;
