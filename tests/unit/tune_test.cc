@@ -1,0 +1,48 @@
+// Tuning with a timing cache: the first build times every layer (and the layout pass's blocked
+// alternatives) and writes the file; a second build of the same model times nothing and makes
+// every choice the same, layout included.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "cpu/isa.h"
+#include "kiln/engine.h"
+
+namespace kiln {
+namespace {
+
+const std::filesystem::path kModels =
+    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / ".cache/models";
+
+TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
+  const std::string model = (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
+  const std::filesystem::path cache =
+      std::filesystem::temp_directory_path() / ("kiln_tune_test_" + std::to_string(getpid()) + ".cache");
+  std::filesystem::remove(cache);
+  BuilderConfig cfg;
+  cfg.tactics = "tune";
+  cfg.timing_cache = cache.string();
+  auto first = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(first.has_value()) << first.status().message();
+  EXPECT_GT((*first)->build_report().tuned_layers, 0);
+  EXPECT_EQ((*first)->build_report().cache_hits, 0);
+  ASSERT_TRUE(std::filesystem::exists(cache));
+  auto second = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(second.has_value()) << second.status().message();
+  EXPECT_EQ((*second)->build_report().tuned_layers, 0);
+  EXPECT_GT((*second)->build_report().cache_hits, 0);
+  const auto &a = (*first)->layers(), &b = (*second)->layers();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].name, b[i].name) << i;
+    EXPECT_EQ(a[i].op, b[i].op) << a[i].name;  // the same layout decisions
+    EXPECT_EQ(a[i].tactic, b[i].tactic) << a[i].name;
+  }
+  std::filesystem::remove(cache);
+}
+
+}  // namespace
+}  // namespace kiln
