@@ -230,9 +230,7 @@ inline Conv2dShape padded_shape(const Conv2dShape& s) {
 }
 
 template <class V>
-void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_input, const float* x,
-                    const float* packed, float* y, const Epilogue& ep, float* scratch) {
-  constexpr int B = V::kWidth;
+const std::array<std::array<TileFn, BlockedTiles<V>::kDirectPixels>, BlockedTiles<V>::kMaxGroup>& direct_tables() {
   constexpr int G = BlockedTiles<V>::kMaxGroup;
   constexpr int PW = BlockedTiles<V>::kDirectPixels;
   static const std::array<std::array<TileFn, PW>, G> tables = [] {
@@ -245,6 +243,76 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
     }
     return t;
   }();
+  return tables;
+}
+
+// How a direct conv of one image splits into tasks. A task is a block of rows (or a chunk of a
+// pointwise plane) of one group of output blocks. Within it K is cut into passes whose weights
+// stay in L1 (~32 KB): every pixel of the task takes a pass before the next starts, so each
+// weight vector loaded serves the whole task, and a group's weights (a deep layer's come from L3)
+// are read once per task. So: as few tasks as keep `threads` busy over `images`, each of at most
+// ~512 pixels (its partial sums stay in L2).
+struct DirectPlan {
+  int64_t groups, group_floats, bias_offset;
+  int64_t chunk, chunks, rows, row_blocks, pass;
+  int64_t tasks() const { return groups * row_blocks * chunks; }
+};
+
+template <class V>
+DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
+  constexpr int B = V::kWidth;
+  constexpr int G = BlockedTiles<V>::kMaxGroup;
+  constexpr int PW = BlockedTiles<V>::kDirectPixels;
+  DirectPlan p{};
+  p.groups = (g.ocb + G - 1) / G;
+  p.group_floats = int64_t{G} * g.gin * g.kh * g.kw * g.cg * B;
+  p.bias_offset = g.gin * g.kh * g.kw * g.cg * g.ocb * B;
+  const int64_t pixels = g.oh * g.ow;
+  const int64_t units = g.oh == 1 ? std::max<int64_t>(1, g.ow / (4 * PW)) : g.oh;
+  const int64_t parts = std::clamp<int64_t>(
+      std::max((2 * threads + images * p.groups - 1) / (images * p.groups), (pixels + 511) / 512), 1, units);
+  p.chunk = g.oh == 1 ? (g.ow + parts - 1) / parts : g.ow;
+  p.chunks = (g.ow + p.chunk - 1) / p.chunk;
+  p.rows = g.oh == 1 ? 1 : (g.oh + parts - 1) / parts;
+  p.row_blocks = (g.oh + p.rows - 1) / p.rows;
+  const int64_t per_group = g.kh * g.kw * g.cg * G * B * int64_t{sizeof(float)};
+  p.pass = std::max<int64_t>(1, (32 << 10) / per_group);
+  return p;
+}
+
+// Task `task` (< plan.tasks()) of one image: x, y and the residual point at that image.
+template <class V>
+void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const float* x, const float* packed,
+                 float* y, const float* residual, const Epilogue& ep) {
+  constexpr int B = V::kWidth;
+  constexpr int G = BlockedTiles<V>::kMaxGroup;
+  constexpr int PW = BlockedTiles<V>::kDirectPixels;
+  const int64_t part = task % p.chunks;
+  const int64_t rb = (task / p.chunks) % p.row_blocks;
+  const int64_t grp = task / p.chunks / p.row_blocks;
+  const int64_t nb = std::min<int64_t>(G, g.ocb - grp * G);
+  TileArgs a{};
+  a.x = x;
+  a.w = packed + grp * p.group_floats;
+  a.bias = packed + p.bias_offset + grp * G * B;
+  a.y = y + grp * G * g.y_plane;
+  a.r = residual ? residual + grp * G * g.y_plane : nullptr;
+  for (int64_t ib = 0; ib < g.gin; ib += p.pass) {
+    a.ib0 = ib;
+    a.ib1 = std::min(g.gin, ib + p.pass);
+    a.first = ib == 0;
+    a.last = a.ib1 == g.gin;
+    for (int64_t oy = rb * p.rows; oy < std::min(g.oh, (rb + 1) * p.rows); ++oy) {
+      a.oy = oy;
+      row_segment<PW>(g, a, ep, direct_tables<V>()[nb - 1], part * p.chunk, std::min(g.ow, (part + 1) * p.chunk));
+    }
+  }
+}
+
+template <class V>
+void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_input, const float* x,
+                    const float* packed, float* y, const Epilogue& ep, float* scratch) {
+  constexpr int B = V::kWidth;
   Conv2dShape s = shape;
   if (direct_pads(shape, B, planar_input)) {
     // Copy each input group into scratch with a zero border: all pixels then take full tiles.
@@ -273,48 +341,12 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
     x = scratch;
   }
   const BlockedGeom g = blocked_geom(s, B, planar_input);
-  const int64_t groups = (g.ocb + G - 1) / G;
-  const int64_t group_floats = int64_t{G} * g.gin * g.kh * g.kw * g.cg * B;
-  const float* bias = packed + g.gin * g.kh * g.kw * g.cg * g.ocb * B;
-  // A task is a block of rows (or a chunk of a pointwise plane) of one group of output blocks.
-  // Within it K is cut into passes whose weights stay in L1 (~32 KB): every pixel of the task
-  // takes a pass before the next starts, so each weight vector loaded serves the whole task, and
-  // a group's weights (a deep layer's come from L3) are read once per task. So: as few tasks as
-  // keep every thread busy, each of at most ~512 pixels (its partial sums stay in L2).
-  const int64_t pixels = g.oh * g.ow;
-  const int64_t units = g.oh == 1 ? std::max<int64_t>(1, g.ow / (4 * PW)) : g.oh;
-  const int64_t parts = std::clamp<int64_t>(
-      std::max((2 * pool.threads() + s.batch * groups - 1) / (s.batch * groups), (pixels + 511) / 512), 1, units);
-  const int64_t chunk = g.oh == 1 ? (g.ow + parts - 1) / parts : g.ow;
-  const int64_t chunks = (g.ow + chunk - 1) / chunk;
-  const int64_t rows = g.oh == 1 ? 1 : (g.oh + parts - 1) / parts;
-  const int64_t row_blocks = (g.oh + rows - 1) / rows;
-  const int64_t per_group = g.kh * g.kw * g.cg * G * B * int64_t{sizeof(float)};
-  const int64_t pass = std::max<int64_t>(1, (32 << 10) / per_group);
+  const DirectPlan p = direct_plan<V>(g, s.batch, pool.threads());
   const int64_t image_x = g.gin * g.x_plane, image_y = g.ocb * g.y_plane;
-  pool.parallel_for(s.batch * groups * row_blocks * chunks, [&](int64_t task, int) {
-    const int64_t part = task % chunks;
-    int64_t rest = task / chunks;
-    const int64_t rb = rest % row_blocks;
-    rest /= row_blocks;
-    const int64_t grp = rest % groups, n = rest / groups;
-    const int64_t nb = std::min<int64_t>(G, g.ocb - grp * G);
-    TileArgs a{};
-    a.x = x + n * image_x;
-    a.w = packed + grp * group_floats;
-    a.bias = bias + grp * G * B;
-    a.y = y + n * image_y + grp * G * g.y_plane;
-    a.r = ep.residual ? ep.residual + n * image_y + grp * G * g.y_plane : nullptr;
-    for (int64_t ib = 0; ib < g.gin; ib += pass) {
-      a.ib0 = ib;
-      a.ib1 = std::min(g.gin, ib + pass);
-      a.first = ib == 0;
-      a.last = a.ib1 == g.gin;
-      for (int64_t oy = rb * rows; oy < std::min(g.oh, (rb + 1) * rows); ++oy) {
-        a.oy = oy;
-        row_segment<PW>(g, a, ep, tables[nb - 1], part * chunk, std::min(g.ow, (part + 1) * chunk));
-      }
-    }
+  pool.parallel_for(s.batch * p.tasks(), [&](int64_t task, int) {
+    const int64_t n = task / p.tasks();
+    direct_task<V>(g, p, task % p.tasks(), x + n * image_x, packed, y + n * image_y,
+                   ep.residual ? ep.residual + n * image_y : nullptr, ep);
   });
 }
 

@@ -29,8 +29,11 @@ Conv2dShape product_shape(const Conv2dShape& s, int64_t tiles) {
 
 int64_t band_rows(const BlockedConvKernel& k, const Conv2dShape& s) {
   const int64_t b = k.block, tw = (s.out_w + 3) / 4, th = (s.out_h + 3) / 4;
+  // V and M of a band in ~2 MB (L2), but at least ~96 tiles: every band streams all 36 transformed
+  // filters once, so a deep layer's bands must not be too thin (then V and M live in L3).
   const int64_t per_tile = 36 * ((s.in_c + b - 1) / b + (s.out_c + b - 1) / b) * b * int64_t{sizeof(float)};
-  return std::clamp<int64_t>((1 << 21) / (per_tile * tw), 1, th);  // V and M of a band in ~2 MB
+  const int64_t rows = std::max((int64_t{1} << 21) / (per_tile * tw), (96 + tw - 1) / tw);
+  return std::clamp<int64_t>(rows, 1, th);
 }
 
 }  // namespace winograd_detail

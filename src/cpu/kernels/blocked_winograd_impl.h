@@ -38,7 +38,7 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
                       const Epilogue& ep, float* scratch) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
-  const BlockedConvKernel& k = *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);
+  const BlockedConvKernel& k = *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);  // packing
   const int64_t icb = (s.in_c + B - 1) / B, ocb = (s.out_c + B - 1) / B;
   const int64_t th = (s.out_h + 3) / 4, tw = (s.out_w + 3) / 4;
   const int64_t rows = winograd_detail::band_rows(k, s);
@@ -82,11 +82,15 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
           }
         }
       });
-      // 2. The 36 products, each a 1x1 convolution over the band's row of tiles.
-      const Conv2dShape p = winograd_detail::product_shape(s, tiles);
-      for (int xi = 0; xi < 36; ++xi)
-        k.direct(pool, p, false, v + xi * icb * tiles * B, packed + xi * per_xi, m + xi * ocb * tiles * B,
-                 Epilogue{}, nullptr);
+      // 2. The 36 products, each a 1x1 convolution over the band's row of tiles: all their tasks
+      //    in one parallel loop (36 small loops would each wait for the slowest thread).
+      const BlockedGeom pg = blocked_geom(winograd_detail::product_shape(s, tiles), B);
+      const DirectPlan pp = direct_plan<V>(pg, 36, pool.threads());
+      pool.parallel_for(36 * pp.tasks(), [&](int64_t task, int) {
+        const int64_t xi = task / pp.tasks();
+        direct_task<V>(pg, pp, task % pp.tasks(), v + xi * icb * tiles * B, packed + xi * per_xi,
+                       m + xi * ocb * tiles * B, nullptr, Epilogue{});
+      });
       // 3. Y = A^T M A, then bias, residual and activation.
       pool.parallel_for(ocb * band, [&](int64_t task, int) {
         const int64_t ob = task / band, ty = task % band;
