@@ -73,8 +73,45 @@ std::vector<size_t> activation_inputs(const ir::Node& n) {
     return in;
   }
   std::vector<size_t> in;
-  for (size_t i = 0; i < n.inputs.size(); ++i) in.push_back(i);
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (n.inputs[i] && !n.inputs[i]->is_constant()) in.push_back(i);
   return in;
+}
+
+// A Concat along channels of a value and a constant of zeros: how ONNX exports of TFLite models
+// (BlazeFace) pad channels. Blocked, when the value's padding lanes are zero, it is the value
+// itself (same blocks) or the value followed by blocks of zeros.
+bool pads_channels_with_zeros(const ir::Node& n) {
+  if (n.op_type != "Concat" || n.inputs.size() != 2 || !n.inputs[0] || !n.inputs[1]) return false;
+  int64_t axis = n.attr_int("axis", 0);
+  if (axis < 0) axis += 4;
+  const ir::Value *x = n.inputs[0], *z = n.inputs[1];
+  if (axis != 1 || !is_const_f32(z) || x->shape.size() != 4 || z->shape.size() != 4) return false;
+  if (z->shape[0] != x->shape[0] || z->shape[2] != x->shape[2] || z->shape[3] != x->shape[3]) return false;
+  const float* zero = z->constant->data<float>();
+  for (int64_t i = 0; i < z->constant->numel(); ++i)
+    if (zero[i] != 0.0f) return false;
+  return true;
+}
+
+// Whether act(0) == 0 for the node's activation (so zero padding lanes stay zero through it).
+bool keeps_zero(const ir::Node& n) {
+  const std::string act = n.op_type == "Conv" ? "" : n.domain == "kiln" ? n.attr_string("activation", "") : n.op_type;
+  if (act == "Sigmoid" || act == "HardSigmoid") return false;
+  if (act == "Clip") {
+    if (n.domain == "kiln") {
+      const std::vector<float> p = n.attr_floats("activation_params");
+      return p.size() == 2 && p[0] <= 0 && p[1] >= 0;
+    }
+    for (size_t i = 1; i < 3; ++i) {  // Clip's min and max inputs (absent: unbounded)
+      const ir::Value* v = n.input(i);
+      if (!v) continue;
+      if (!is_const_f32(v) || v->constant->numel() != 1) return false;
+      const float bound = v->constant->data<float>()[0];
+      if (i == 1 ? bound > 0 : bound < 0) return false;
+    }
+  }
+  return true;
 }
 
 // The activation inputs of a chosen layer that are blocked when it is.
@@ -86,7 +123,8 @@ std::vector<size_t> blocked_inputs(const ir::Node& n, int64_t b) {
 
 // A follower whose every activation input is blocked, of the output's shape, and whose
 // arithmetic keeps padding lanes finite.
-bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::Value*>& blocked) {
+bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::Value*>& blocked,
+                        const std::set<const ir::Value*>& zero_padded) {
   if (!is_follower_op(n) || n.outputs.empty() || !is_static_f32(n.outputs[0])) return false;
   if (n.op_type == "Split") return n.input(0) && blocked.count(n.input(0)) && splits_whole_blocks(n, b);
   for (size_t i = 1; i < n.outputs.size(); ++i)
@@ -98,6 +136,7 @@ bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::V
     const ir::Value* x = n.input(0);
     return x && blocked.count(x) && n.attr_ints("kernel_shape").size() == 2;
   }
+  if (pads_channels_with_zeros(n)) return zero_padded.count(n.inputs[0]) != 0;
   if (n.op_type == "Concat") {
     int64_t axis = n.attr_int("axis", 0);
     if (axis < 0) axis += 4;
@@ -186,17 +225,28 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
   std::set<const ir::Node*> chosen;
   auto select = [&](const std::set<const ir::Node*>& planar) {
     chosen.clear();
-    std::set<const ir::Value*> blocked_values;
+    std::set<const ir::Value*> blocked_values, zero_padded;  // zero_padded: padding lanes all 0
     for (const auto& n : g.nodes()) {
       if (planar.count(n.get())) continue;
       const bool conv = blockable_conv(*n, b);
-      if (!conv && !blockable_follower(*n, b, blocked_values)) continue;
+      if (!conv && !blockable_follower(*n, b, blocked_values, zero_padded)) continue;
       bool subgraph = false;
       for (const ir::Value* y : n->outputs) subgraph = subgraph || (y && g.read_by_subgraph(y));
       if (subgraph) continue;
       chosen.insert(n.get());
-      for (const ir::Value* y : n->outputs)
-        if (y) blocked_values.insert(y);
+      // Zero padding survives: a conv (zero weights and bias there) whose activation keeps 0 and
+      // whose residual, if blocked already, is zero-padded (a reordered one is); followers whose
+      // blocked inputs all are, through arithmetic that keeps 0.
+      bool zero = keeps_zero(*n);
+      for (size_t i : blocked_inputs(*n, b)) {
+        const ir::Value* v = n->input(i);
+        if (blocked_values.count(v) && !zero_padded.count(v)) zero = false;
+      }
+      for (const ir::Value* y : n->outputs) {
+        if (!y) continue;
+        blocked_values.insert(y);
+        if (zero) zero_padded.insert(y);
+      }
     }
   };
   select({});
@@ -284,6 +334,7 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
   for (const auto& n : g.nodes())
     if (chosen.count(n.get())) order.push_back(n.get());
   for (ir::Node* n : order) {
+    const std::vector<const ir::Value*> planar_inputs(n->inputs.begin(), n->inputs.end());
     for (size_t i : blocked_inputs(*n, b)) {
       ir::Value* v = n->inputs[i];
       if (!v) continue;
@@ -312,6 +363,20 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
       a.kind = ir::Attribute::Kind::kInt;
       a.i = b;
       n->attrs["block"] = a;
+    } else if (n->op_type == "Concat" && n->inputs[1]->is_constant()) {  // zeros padding channels
+      const ir::Value* x = planar_inputs[0];
+      const int64_t have = (x->shape[1] + b - 1) / b, want = (planar_outputs[0]->shape[1] + b - 1) / b;
+      if (have == want) {
+        n->op_type = "Identity";  // the same blocks: their padding lanes are the zeros
+        n->attrs.clear();
+        n->inputs.resize(1);
+      } else {
+        Tensor zeros(DataType::kFloat32, {x->shape[0], want - have, x->shape[2], x->shape[3], b});
+        std::memset(zeros.raw(), 0, zeros.nbytes());
+        n->inputs[1] = constant_value(g, n->name + "_block_zeros", std::move(zeros));
+        n->attrs["axis"].kind = ir::Attribute::Kind::kInt;
+        n->attrs["axis"].i = 1;
+      }
     } else if (n->op_type == "Concat") {
       n->attrs["axis"].kind = ir::Attribute::Kind::kInt;
       n->attrs["axis"].i = 1;

@@ -2,6 +2,8 @@
 // the rewritten graph computes what the planar one does (reference kernels on both).
 #include "cpu/layout.h"
 
+#include <cstring>
+
 #include "ops/blocked_layout.h"
 #include "tactic_test_util.h"
 
@@ -146,6 +148,48 @@ TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
   const Tensor got = run_reference(*net.g, input);
   ASSERT_EQ(got.shape(), want.shape());
   for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+}
+
+TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZero) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
+  // 24 -> 28 channels (the same blocks when b = 16) and 28 -> 28 + b (one more block), as
+  // BlazeFace pads; then the same after a Sigmoid, whose padding lanes are 0.5: that Concat must
+  // stay planar.
+  for (const std::string act : {"Relu", "Sigmoid"}) {
+    Net net;
+    ir::Value* x = net.input({1, 24, 6, 7});
+    ir::Value* a = net.node(act, {net.conv(x, 24, 24, 3)});
+    ir::Value* p1 = net.node("Concat", {a, net.constant(Tensor(DataType::kFloat32, {1, 4, 6, 7}))}, {{"axis", attr_i(1)}});
+    ir::Value* c = net.conv(p1, 28, 28, 1);
+    ir::Value* p2 = net.node("Concat", {c, net.constant(Tensor(DataType::kFloat32, {1, b, 6, 7}))}, {{"axis", attr_i(1)}});
+    net.g->outputs = {net.conv(p2, 28 + b, 16, 1)};
+    for (auto& n : net.g->mutable_nodes())
+      for (ir::Value* v : n->inputs)
+        if (v && v->is_constant() && v->constant->dtype() == DataType::kFloat32 && v->shape.size() == 4 && v->shape[2] == 6)
+          std::memset(v->constant->raw(), 0, v->constant->nbytes());  // the zeros constants
+    ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+    const Tensor input = random_f32({1, 24, 6, 7}, 5);
+    const Tensor want = run_reference(*net.g, input);
+    auto r = cpu::apply_blocked_layout(*net.g, cpu::host_isa());
+    ASSERT_TRUE(r.has_value()) << r.status().message();
+    int concats = 0, identities = 0;
+    for (const auto& n : net.g->nodes()) {
+      concats += n->op_type == "Concat" && n->outputs[0]->shape.size() == 5;
+      identities += n->op_type == "Identity";
+    }
+    if (act == "Relu") {
+      EXPECT_EQ(r->reorders, 2) << act;  // in at the first conv, out at the last: one run
+      EXPECT_EQ(identities + concats, 2) << act;
+      if (b == 16) EXPECT_EQ(identities, 1);
+    } else {
+      EXPECT_EQ(identities + concats, 1) << act;  // the second pads a conv's output: zeros there
+    }
+    const Tensor got = run_reference(*net.g, input);
+    ASSERT_EQ(got.shape(), want.shape());
+    for (int64_t i = 0; i < got.numel(); ++i)
+      ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << act << " " << i;
+  }
 }
 
 TEST(CpuLayout, ATimedRunThatLosesStaysPlanar) {
