@@ -34,27 +34,29 @@ Status EngineSource::parse(BuilderConfig& config) const {
 }
 
 void BuildOptions::add_to(CLI::App& app) {
-  app.add_option("--threads", threads,
-                 "Threads the engine is tuned for and runs with (default 1); with a plan: threads to run with");
+  app.add_option(
+      "--threads", threads,
+      "Threads the engine is tuned for and runs with (default 1); with a plan: threads to run with");
   app.add_flag("--no-optimize", no_optimize, "Skip the graph optimization passes (keep the imported graph)");
   app.add_option("--tactics", tactics,
                  "tune (time every tactic, keep the fastest; default), heuristic (no timing) or reference");
   app.add_option("--timing-cache", timing_cache, "Timing cache file: read before tuning, updated after");
-  app.add_option("--layout", layout,
-                 "blocked (conv runs in NCHW16c/NCHW8c with reorders at their edges; default) or planar (NCHW)");
+  app.add_option(
+      "--layout", layout,
+      "blocked (conv runs in NCHW16c/NCHW8c with reorders at their edges; default) or planar (NCHW)");
   app.add_option("--postprocess", postprocess,
                  "Append a post-processing step to the engine: yolox[:score=0.25,iou=0.45,max=100] "
                  "(decode + class-aware NMS)");
 }
 
 Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
-  if (for_plan &&
-      (no_optimize || tactics != "tune" || !timing_cache.empty() || !postprocess.empty() || layout != "blocked")) {
-    return invalid_argument(std::string(no_optimize              ? "--no-optimize"
-                                        : !timing_cache.empty()  ? "--timing-cache"
-                                        : layout != "blocked"    ? "--layout"
-                                        : !postprocess.empty()   ? "--postprocess"
-                                                                 : "--tactics") +
+  if (for_plan && (no_optimize || tactics != "tune" || !timing_cache.empty() || !postprocess.empty() ||
+                   layout != "blocked")) {
+    return invalid_argument(std::string(no_optimize             ? "--no-optimize"
+                                        : !timing_cache.empty() ? "--timing-cache"
+                                        : layout != "blocked"   ? "--layout"
+                                        : !postprocess.empty()  ? "--postprocess"
+                                                                : "--tactics") +
                             " applies when building from ONNX; a plan keeps the settings it was built with");
   }
   if (tactics != "tune" && tactics != "heuristic" && tactics != "reference") {

@@ -28,16 +28,16 @@ struct EngineSource {
   Status parse(BuilderConfig& config) const;
 };
 
-/// --threads T, --no-optimize, --tactics MODE, --timing-cache FILE, --layout L, --postprocess STEP: how an ONNX
-/// model is built. --threads also applies to a plan: it runs with T threads instead of the count it
-/// was tuned for.
+/// --threads T, --no-optimize, --tactics MODE, --timing-cache FILE, --layout L, --postprocess STEP: how an
+/// ONNX model is built. --threads also applies to a plan: it runs with T threads instead of the count it was
+/// tuned for.
 struct BuildOptions {
   std::optional<int> threads;
   bool no_optimize = false;
   std::string tactics = "tune";
   std::string timing_cache;
   std::string layout = "blocked";  // BuilderConfig::layout
-  std::string postprocess;  // BuilderConfig::postprocess ("yolox[:score=S,iou=I,max=M]")
+  std::string postprocess;         // BuilderConfig::postprocess ("yolox[:score=S,iou=I,max=M]")
 
   /// Threads for the run's contexts: --threads, else 0 (the engine's own count).
   int run_threads() const { return threads.value_or(0); }

@@ -6,12 +6,12 @@
 #include <map>
 #include <set>
 
+#include "cpu/layout.h"
 #include "memory/planner.h"
 #include "onnx/importer.h"
 #include "ops/infer_graph.h"
 #include "ops/op.h"
 #include "ops/postprocess.h"
-#include "cpu/layout.h"
 #include "passes/pass.h"
 #include "runtime/engine_data.h"
 #include "tune/tuner.h"
@@ -76,9 +76,11 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
         KILN_ASSIGN_OR_RETURN(timer, tune::LayerBench::open(tune_options));
         cost = [&timer](const ir::Node& n) { return timer->fastest(n); };
       }
-      KILN_ASSIGN_OR_RETURN(cpu::LayoutResult layout, cpu::apply_blocked_layout(*graph, cpu::host_isa(), cost));
+      KILN_ASSIGN_OR_RETURN(cpu::LayoutResult layout,
+                            cpu::apply_blocked_layout(*graph, cpu::host_isa(), cost));
       data->report.passes.push_back({"blocked-layout", layout.blocked});
-      layout_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - layout_start).count();
+      layout_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - layout_start).count();
       log("blocked-layout: " + std::to_string(layout.blocked) + " layers blocked in " +
           std::to_string(layout.runs_kept) + " of " + std::to_string(layout.runs) + " runs, " +
           std::to_string(layout.reorders) + " reorders" +

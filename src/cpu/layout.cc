@@ -19,13 +19,15 @@ namespace {
 bool fits_blocks(int64_t c, int64_t b) { return c > 0 && 2 * ((c + b - 1) / b) * b <= 3 * c; }
 
 bool blockable_conv(const ir::Node& n, int64_t b) {
-  if (!((n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "kiln"))) return false;
+  if (!((n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "kiln")))
+    return false;
   auto s = conv_shape(n);
   if (!s) return false;
   const bool depthwise = s->group == s->in_c && s->group == s->out_c && s->group > 1;
   if (s->group != 1 && !depthwise) return false;
   // Too few input channels to block (an image): the direct kernel reads them planar.
-  return (fits_blocks(s->in_c, b) || s->group == 1) && fits_blocks(s->out_c, b) && epilogue_supported(n, s->out_c);
+  return (fits_blocks(s->in_c, b) || s->group == 1) && fits_blocks(s->out_c, b) &&
+         epilogue_supported(n, s->out_c);
 }
 
 // A blockable conv that reads its input planar (a first layer on a 3-channel image).
@@ -36,11 +38,10 @@ bool reads_planar(const ir::Node& n, int64_t b) {
 
 bool is_follower_op(const ir::Node& n) {
   static const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Max", "Min"};
-  static const std::set<std::string> kUnary = {"Relu",        "Clip",     "Sigmoid",  "Tanh",
-                                               "LeakyRelu",   "HardSigmoid", "HardSwish"};
-  return n.domain.empty() &&
-         (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat" || n.op_type == "MaxPool" ||
-          n.op_type == "Split" || n.op_type == "Resize");
+  static const std::set<std::string> kUnary = {"Relu",      "Clip",        "Sigmoid",  "Tanh",
+                                               "LeakyRelu", "HardSigmoid", "HardSwish"};
+  return n.domain.empty() && (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat" ||
+                              n.op_type == "MaxPool" || n.op_type == "Split" || n.op_type == "Resize");
 }
 
 // Channel sizes of a Split along axis 1 (nullopt: not a split into whole blocks).
@@ -66,7 +67,8 @@ bool resizes_planes(const ir::Node& n) {
 
 // The inputs of a node that carry activations in its layout (the others: weights, Clip bounds).
 std::vector<size_t> activation_inputs(const ir::Node& n) {
-  if (n.op_type == "Clip" || n.op_type == "Resize" || n.op_type == "Split" || n.op_type == "MaxPool") return {0};
+  if (n.op_type == "Clip" || n.op_type == "Resize" || n.op_type == "Split" || n.op_type == "MaxPool")
+    return {0};
   if (n.op_type == "BlockedConv" || n.op_type == "FusedConv" || n.op_type == "Conv") {
     std::vector<size_t> in{0};
     if (n.domain == "kiln" && n.input(3)) in.push_back(3);
@@ -96,7 +98,9 @@ bool pads_channels_with_zeros(const ir::Node& n) {
 
 // Whether act(0) == 0 for the node's activation (so zero padding lanes stay zero through it).
 bool keeps_zero(const ir::Node& n) {
-  const std::string act = n.op_type == "Conv" ? "" : n.domain == "kiln" ? n.attr_string("activation", "") : n.op_type;
+  const std::string act = n.op_type == "Conv"  ? ""
+                          : n.domain == "kiln" ? n.attr_string("activation", "")
+                                               : n.op_type;
   if (act == "Sigmoid" || act == "HardSigmoid") return false;
   if (act == "Clip") {
     if (n.domain == "kiln") {
@@ -156,8 +160,8 @@ bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::V
   return true;
 }
 
-std::unique_ptr<ir::Node> reorder_node(const char* op, const std::string& name, ir::Value* in,
-                                       ir::Value* out, const char* attr, int64_t value) {
+std::unique_ptr<ir::Node> reorder_node(const char* op, const std::string& name, ir::Value* in, ir::Value* out,
+                                       const char* attr, int64_t value) {
   auto n = std::make_unique<ir::Node>();
   n->op_type = op;
   n->domain = "kiln";
@@ -171,7 +175,6 @@ std::unique_ptr<ir::Node> reorder_node(const char* op, const std::string& name, 
   n->attrs[attr] = a;
   return n;
 }
-
 
 ir::Value* constant_value(ir::Graph& g, const std::string& name, Tensor t) {
   ir::Value* v = g.create_value(name);
@@ -259,7 +262,8 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
       if (!reads_planar(*n, b)) continue;
       KILN_ASSIGN_OR_RETURN(std::optional<double> p, cost(*n));
       KILN_ASSIGN_OR_RETURN(std::optional<double> q, cost(blocked_twin(*n, b, scratch)));
-      KILN_ASSIGN_OR_RETURN(std::optional<double> r, cost(reorder_twin(ops::kToBlocked, n->outputs[0], b, scratch)));
+      KILN_ASSIGN_OR_RETURN(std::optional<double> r,
+                            cost(reorder_twin(ops::kToBlocked, n->outputs[0], b, scratch)));
       if (p && q && r && *p + *r < *q) planar.insert(n);
     }
     if (!planar.empty()) select(planar);
@@ -432,7 +436,8 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
         if (r == m.get()) first = r;
       if (first) break;
     }
-    g.insert_node(reorder_node(ops::kToPlanar, y->name + "_to_planar", yb, y, "channels", y->shape[1]), first);
+    g.insert_node(reorder_node(ops::kToPlanar, y->name + "_to_planar", yb, y, "channels", y->shape[1]),
+                  first);
     ++result.reorders;
   }
   g.relink();

@@ -5,10 +5,10 @@
 //
 // Blocked: Conv / kiln.FusedConv, 2-D, float32, static shapes, constant weights, group 1 or
 // depthwise, an epilogue the kernels implement, and channels that waste at most half a block's
-// padding (a group-1 conv on fewer input channels, a first layer on an image, reads them planar). Followers, when every activation input is
-// blocked: same-shape Add, Sub, Mul, Max, Min; Relu, Clip, Sigmoid, Tanh, LeakyRelu, HardSigmoid,
-// HardSwish (they keep padding lanes finite); Concat along channels of whole blocks; MaxPool
-// (rewritten to a window of 1 along the lanes).
+// padding (a group-1 conv on fewer input channels, a first layer on an image, reads them planar). Followers,
+// when every activation input is blocked: same-shape Add, Sub, Mul, Max, Min; Relu, Clip, Sigmoid, Tanh,
+// LeakyRelu, HardSigmoid, HardSwish (they keep padding lanes finite); Concat along channels of whole blocks;
+// MaxPool (rewritten to a window of 1 along the lanes).
 #pragma once
 
 #include <functional>
@@ -21,9 +21,9 @@
 namespace kiln::cpu {
 
 struct LayoutResult {
-  int blocked = 0;   // layers rewritten to the blocked layout
-  int reorders = 0;  // ToBlocked / ToPlanar nodes inserted
-  int runs = 0, runs_kept = 0;  // connected runs of blockable layers, and those rewritten
+  int blocked = 0;                       // layers rewritten to the blocked layout
+  int reorders = 0;                      // ToBlocked / ToPlanar nodes inserted
+  int runs = 0, runs_kept = 0;           // connected runs of blockable layers, and those rewritten
   double planar_us = 0, blocked_us = 0;  // timed: the runs' convolutions planar, blocked + reorders
 };
 

@@ -163,7 +163,8 @@ Status infer_blocked_conv(InferContext& ctx) {
 
 Tensor unblock(const Tensor& x, int64_t channels) {
   Tensor y(DataType::kFloat32, planar_shape(x.shape(), channels));
-  to_planar(x.data<float>(), y.data<float>(), y.shape()[0], channels, spatial_of(y.shape(), 2), x.shape().back());
+  to_planar(x.data<float>(), y.data<float>(), y.shape()[0], channels, spatial_of(y.shape(), 2),
+            x.shape().back());
   return y;
 }
 
@@ -194,13 +195,15 @@ Status run_blocked_conv(RunContext& ctx) {
 }
 
 // FusedConv's cost on the planar types (what the layer computes, not the padding).
-Cost cost_blocked_conv(const ir::Node& node, std::span<const TensorType> in, std::span<const TensorType> out) {
+Cost cost_blocked_conv(const ir::Node& node, std::span<const TensorType> in,
+                       std::span<const TensorType> out) {
   if (in.size() < 2 || !in[1].shape_known() || in[1].shape.size() < 3 || out.empty() || !out[0].shape_known())
     return per_element_cost(1, in, out);
   const int64_t cin = conv_in_channels(node, in[1].shape), cout = in[1].shape[0];
   std::vector<TensorType> pin(in.begin(), in.end()), pout(out.begin(), out.end());
   if (pin[0].shape_known() && pin[0].shape.size() == 5) pin[0].shape = planar_shape(pin[0].shape, cin);
-  if (pin.size() > kResidualInput && pin[kResidualInput].shape_known() && pin[kResidualInput].shape.size() >= 3)
+  if (pin.size() > kResidualInput && pin[kResidualInput].shape_known() &&
+      pin[kResidualInput].shape.size() >= 3)
     pin[kResidualInput].shape = planar_shape(pin[kResidualInput].shape, cout);
   pout[0].shape = planar_shape(pout[0].shape, cout);
   const ir::Node p = planar_node(node);
@@ -209,8 +212,10 @@ Cost cost_blocked_conv(const ir::Node& node, std::span<const TensorType> in, std
 
 }  // namespace
 
-KILN_REGISTER_OP({.op_type = kToBlocked, .domain = "kiln", .infer = infer_to_blocked, .reference = run_to_blocked});
-KILN_REGISTER_OP({.op_type = kToPlanar, .domain = "kiln", .infer = infer_to_planar, .reference = run_to_planar});
+KILN_REGISTER_OP(
+    {.op_type = kToBlocked, .domain = "kiln", .infer = infer_to_blocked, .reference = run_to_blocked});
+KILN_REGISTER_OP(
+    {.op_type = kToPlanar, .domain = "kiln", .infer = infer_to_planar, .reference = run_to_planar});
 KILN_REGISTER_OP({.op_type = kBlockedConv,
                   .domain = "kiln",
                   .infer = infer_blocked_conv,

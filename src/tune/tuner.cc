@@ -118,14 +118,16 @@ const std::vector<TacticTiming>* complete_entry(const TimingCache& cache, const 
   const std::vector<TacticTiming>* cached = cache.find(key);
   if (!cached) return nullptr;
   for (const cpu::Tactic* t : tactics) {
-    if (!std::any_of(cached->begin(), cached->end(), [&](const TacticTiming& c) { return c.tactic == t->name; }))
+    if (!std::any_of(cached->begin(), cached->end(),
+                     [&](const TacticTiming& c) { return c.tactic == t->name; }))
       return nullptr;
   }
   return cached;
 }
 
 /// Times each tactic on the node's shapes (random inputs, the prepared weights), fastest first.
-Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node, const std::vector<const cpu::Tactic*>& tactics,
+Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node,
+                                                 const std::vector<const cpu::Tactic*>& tactics,
                                                  const std::vector<Prepared>& prepared, cpu::ThreadPool& pool,
                                                  std::vector<float>& scratch, int threads) {
   std::vector<TacticTiming> timings;
@@ -134,7 +136,8 @@ Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node, const std
     const cpu::Tactic& t = *tactics[i];
     int64_t floats = t.workspace_floats ? t.workspace_floats(node, t.isa, threads) : 0;
     if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
-    float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
+    float* aligned =
+        reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
     std::vector<const Tensor*> prep;
     for (const Tensor& p : prepared[i].tensors) prep.push_back(&p);
     cpu::TacticArgs args{node, t.isa, bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params, pool, aligned};
@@ -179,15 +182,18 @@ Expected<std::optional<double>> LayerBench::fastest(const ir::Node& node) {
     std::vector<Prepared> prepared(tactics.size());
     for (size_t i = 0; i < tactics.size(); ++i) {
       if (tactics[i]->prepare)
-        KILN_RETURN_IF_ERROR(tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
+        KILN_RETURN_IF_ERROR(
+            tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
     }
-    KILN_ASSIGN_OR_RETURN(timings, time_tactics(node, tactics, prepared, impl_->pool, impl_->scratch, threads_));
+    KILN_ASSIGN_OR_RETURN(timings,
+                          time_tactics(node, tactics, prepared, impl_->pool, impl_->scratch, threads_));
     cache_.put(key, timings);
     fresh_.insert(key);
   }
   double best = -1;
   for (const TacticTiming& t : timings) {
-    if (std::any_of(tactics.begin(), tactics.end(), [&](const cpu::Tactic* c) { return c->name == t.tactic; }) &&
+    if (std::any_of(tactics.begin(), tactics.end(),
+                    [&](const cpu::Tactic* c) { return c->name == t.tactic; }) &&
         (best < 0 || t.microseconds < best))
       best = t.microseconds;
   }

@@ -14,7 +14,8 @@ Tensor blocked_of(const Tensor& planar, int64_t block, uint32_t seed) {
   Tensor b(DataType::kFloat32, ops::blocked_shape(planar.shape(), block));
   int64_t spatial = 1;
   for (size_t i = 2; i < planar.shape().size(); ++i) spatial *= planar.shape()[i];
-  ops::to_blocked(planar.data<float>(), b.data<float>(), planar.shape()[0], planar.shape()[1], spatial, block);
+  ops::to_blocked(planar.data<float>(), b.data<float>(), planar.shape()[0], planar.shape()[1], spatial,
+                  block);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-100, 100);
   const int64_t c = planar.shape()[1];
@@ -108,15 +109,25 @@ TEST(CpuBlocked, DirectTileEdgesOfGroupsAndRows) {
 
 TEST(CpuBlocked, DirectStridesPaddingDilationAndPointwisePlanes) {
   const std::vector<Case> cases = {
-      {3, 9, 9, 16, 3, 2, 1, 1, 1},    {16, 7, 6, 9, 3, 1, 0, 1, 1},  {5, 15, 15, 8, 7, 2, 3, 1, 1},
-      {8, 10, 10, 8, 3, 1, 2, 2, 1},   {32, 14, 14, 40, 1, 1, 0, 1, 1}, {24, 9, 11, 20, 1, 2, 0, 1, 1},
-      {17, 4, 4, 33, 5, 1, 2, 1, 1},   {40, 7, 7, 64, 3, 1, 1, 1, 1},   {16, 2, 2, 16, 3, 1, 1, 1, 1},
-      {16, 5, 5, 24, 1, 1, 1, 1, 1},   {9, 6, 13, 70, 2, 2, 0, 1, 1},
+      {3, 9, 9, 16, 3, 2, 1, 1, 1},
+      {16, 7, 6, 9, 3, 1, 0, 1, 1},
+      {5, 15, 15, 8, 7, 2, 3, 1, 1},
+      {8, 10, 10, 8, 3, 1, 2, 2, 1},
+      {32, 14, 14, 40, 1, 1, 0, 1, 1},
+      {24, 9, 11, 20, 1, 2, 0, 1, 1},
+      {17, 4, 4, 33, 5, 1, 2, 1, 1},
+      {40, 7, 7, 64, 3, 1, 1, 1, 1},
+      {16, 2, 2, 16, 3, 1, 1, 1, 1},
+      {16, 5, 5, 24, 1, 1, 1, 1, 1},
+      {9, 6, 13, 70, 2, 2, 0, 1, 1},
       // Enough input channels for several passes over K (weights kept to ~32 KB per pass).
-      {136, 3, 5, 20, 1, 1, 0, 1, 1},  {520, 2, 3, 12, 1, 1, 0, 1, 1}, {70, 4, 9, 40, 3, 1, 1, 1, 1},
+      {136, 3, 5, 20, 1, 1, 0, 1, 1},
+      {520, 2, 3, 12, 1, 1, 0, 1, 1},
+      {70, 4, 9, 40, 3, 1, 1, 1, 1},
   };
   for (int64_t block : {8, 16})
-    for (const Case& c : cases) EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cin " << c.cin;
+    for (const Case& c : cases)
+      EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cin " << c.cin;
 }
 
 TEST(CpuBlocked, DirectWideRowsTakeTheBorderTilesNarrowRowsThePaddedCopy) {
@@ -124,7 +135,8 @@ TEST(CpuBlocked, DirectWideRowsTakeTheBorderTilesNarrowRowsThePaddedCopy) {
   // buffer first (scratch). Both, at and around the 6-pixel tile, with and without a residual.
   for (int64_t block : {8, 16}) {
     for (int64_t w : {7, 12, 31, 32, 33, 40, 41, 47}) {
-      for (auto [k, stride, pad] : std::vector<std::array<int64_t, 3>>{{3, 1, 1}, {3, 2, 1}, {5, 1, 2}, {7, 2, 3}}) {
+      for (auto [k, stride, pad] :
+           std::vector<std::array<int64_t, 3>>{{3, 1, 1}, {3, 2, 1}, {5, 1, 2}, {7, 2, 3}}) {
         Case c{block + 3, 4, w, 2 * block + 1, k, stride, pad, 1, 1};
         EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, "after"), 0)
             << "block " << block << " w " << w << " k " << k << " s " << stride;
@@ -138,7 +150,11 @@ TEST(CpuBlocked, DirectReadsAPlanarImage) {
   for (int64_t block : {8, 16}) {
     for (int64_t cin : {1, 3, 10}) {
       for (auto [h, w, k, stride, pad] : std::vector<std::array<int64_t, 5>>{
-               {9, 9, 3, 2, 1}, {16, 50, 7, 2, 3}, {6, 13, 5, 2, 2}, {5, 8, 1, 1, 0}, {12, 40, 3, 1, 1},
+               {9, 9, 3, 2, 1},
+               {16, 50, 7, 2, 3},
+               {6, 13, 5, 2, 2},
+               {5, 8, 1, 1, 0},
+               {12, 40, 3, 1, 1},
                {18, 20, 15, 1, 7}}) {  // 5 x 15 x 15 > 2048 taps: no offset table, taps per row
         Case c{cin, h, w, block * 2 + 5, k, stride, pad, 1, 1};
         EXPECT_GT(check_blocked_conv(c, block, "Clip", {0, 6}, "", 1, true), 0)
@@ -166,9 +182,9 @@ TEST(CpuBlocked, DepthwiseKernelsStridesAndBorders) {
 
 TEST(CpuBlocked, EveryEpilogue) {
   const std::vector<std::pair<std::string, std::vector<float>>> acts = {
-      {"", {}},          {"Relu", {}},    {"Clip", {0, 6}},        {"LeakyRelu", {0.1f}},
-      {"Sigmoid", {}},   {"SiLU", {}},    {"HardSwish", {}},       {"HardSigmoid", {0.2f, 0.5f}},
-      {"Tanh", {}},      {"Gelu", {}},    {"GeluTanh", {}},
+      {"", {}},        {"Relu", {}}, {"Clip", {0, 6}},  {"LeakyRelu", {0.1f}},
+      {"Sigmoid", {}}, {"SiLU", {}}, {"HardSwish", {}}, {"HardSigmoid", {0.2f, 0.5f}},
+      {"Tanh", {}},    {"Gelu", {}}, {"GeluTanh", {}},
   };
   for (int64_t block : {8, 16}) {
     for (const auto& [act, params] : acts) {
@@ -305,13 +321,17 @@ TEST(CpuBlocked, WinogradTilesBandsAndEpilogues) {
     int64_t cin, h, w, cout, pad;
     std::string act, residual;
   };
-  const std::vector<W> cases = {{16, 4, 4, 16, 1, "", ""},         {5, 7, 9, 17, 1, "Relu", ""},
-                                {20, 6, 13, 33, 0, "", "after"},   {17, 3, 5, 8, 2, "SiLU", "before"},
-                                {64, 50, 40, 64, 1, "Relu", "after"}, {40, 1, 1, 24, 1, "", ""}};
+  const std::vector<W> cases = {{16, 4, 4, 16, 1, "", ""},
+                                {5, 7, 9, 17, 1, "Relu", ""},
+                                {20, 6, 13, 33, 0, "", "after"},
+                                {17, 3, 5, 8, 2, "SiLU", "before"},
+                                {64, 50, 40, 64, 1, "Relu", "after"},
+                                {40, 1, 1, 24, 1, "", ""}};
   for (int64_t block : {8, 16}) {
     for (const W& c : cases) {
       Case cc{c.cin, c.h, c.w, c.cout, 3, 1, c.pad, 1, 1};
-      EXPECT_GT(check_blocked_conv(cc, block, c.act, {}, c.residual), 0) << "block " << block << " " << c.h << "x" << c.w;
+      EXPECT_GT(check_blocked_conv(cc, block, c.act, {}, c.residual), 0)
+          << "block " << block << " " << c.h << "x" << c.w;
     }
   }
   // It is offered for 3x3 stride 1 only, next to the direct kernel.

@@ -33,7 +33,8 @@ struct Net {
     v->constant = std::move(t);
     return v;
   }
-  ir::Value* node(const std::string& op, std::vector<ir::Value*> in, std::map<std::string, ir::Attribute> attrs = {}) {
+  ir::Value* node(const std::string& op, std::vector<ir::Value*> in,
+                  std::map<std::string, ir::Attribute> attrs = {}) {
     auto n = std::make_unique<ir::Node>();
     n->op_type = op;
     n->name = op + std::to_string(count++);
@@ -58,7 +59,8 @@ Tensor run_reference(const ir::Graph& g, const Tensor& input) {
   values[g.inputs[0]] = input;
   for (const auto& n : g.nodes()) {
     std::vector<const Tensor*> in;
-    for (const ir::Value* v : n->inputs) in.push_back(!v ? nullptr : v->is_constant() ? &*v->constant : &values.at(v));
+    for (const ir::Value* v : n->inputs)
+      in.push_back(!v ? nullptr : v->is_constant() ? &*v->constant : &values.at(v));
     ops::RunContext rc(*n, in, nullptr);
     Status st = ops::find_op(n->domain, n->op_type)->reference(rc);
     EXPECT_TRUE(st.is_ok()) << st.message();
@@ -71,12 +73,13 @@ TEST(CpuLayout, ConvRunsGoBlockedWithReordersOnlyAtTheirEdges) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
   Net net;
   ir::Value* x = net.input({1, 3, 12, 14});
-  ir::Value* a = net.node("Relu", {net.conv(x, 3, 24, 3)});               // image in: planar input
-  ir::Value* p = net.node("MaxPool", {a}, {{"kernel_shape", attr_ints({3, 3})},
-                                           {"strides", attr_ints({2, 2})},
-                                           {"pads", attr_ints({1, 1, 1, 1})}});
-  ir::Value* d = net.conv(p, 24, 24, 3, 24);                               // depthwise
-  ir::Value* s = net.node("Add", {d, p});                                   // residual follower
+  ir::Value* a = net.node("Relu", {net.conv(x, 3, 24, 3)});  // image in: planar input
+  ir::Value* p = net.node("MaxPool", {a},
+                          {{"kernel_shape", attr_ints({3, 3})},
+                           {"strides", attr_ints({2, 2})},
+                           {"pads", attr_ints({1, 1, 1, 1})}});
+  ir::Value* d = net.conv(p, 24, 24, 3, 24);  // depthwise
+  ir::Value* s = net.node("Add", {d, p});     // residual follower
   ir::Value* c = net.node("Concat", {net.conv(s, 24, 32, 1), net.conv(s, 24, 16, 1)}, {{"axis", attr_i(-3)}});
   ir::Value* y = net.node("Sigmoid", {c});
   ir::Value* out = net.node("Softmax", {y}, {{"axis", attr_i(1)}});  // planar only
@@ -104,7 +107,8 @@ TEST(CpuLayout, ConvRunsGoBlockedWithReordersOnlyAtTheirEdges) {
   EXPECT_EQ(y->shape, (Shape{1, 48, 6, 7}));
   const Tensor got = run_reference(*net.g, input);
   ASSERT_EQ(got.shape(), want.shape());
-  for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+  for (int64_t i = 0; i < got.numel(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
 }
 
 TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
@@ -135,7 +139,8 @@ TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
   ir::Value* up = net.g->create_value("up");
   resize->outputs = {up};
   net.g->add_node(std::move(resize));
-  ir::Value* down = net.node("MaxPool", {up}, {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
+  ir::Value* down =
+      net.node("MaxPool", {up}, {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
   ir::Value* cat = net.node("Concat", {net.conv(s0, 3 * b, 3 * b, 3), down}, {{"axis", attr_i(1)}});
   net.g->outputs = {net.conv(cat, 4 * b, 2 * b, 1)};
   ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
@@ -147,7 +152,8 @@ TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
   EXPECT_EQ(r->reorders, 2);  // in at the first conv, out at the last
   const Tensor got = run_reference(*net.g, input);
   ASSERT_EQ(got.shape(), want.shape());
-  for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+  for (int64_t i = 0; i < got.numel(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
 }
 
 TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZero) {
@@ -160,13 +166,16 @@ TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZe
     Net net;
     ir::Value* x = net.input({1, 24, 6, 7});
     ir::Value* a = net.node(act, {net.conv(x, 24, 24, 3)});
-    ir::Value* p1 = net.node("Concat", {a, net.constant(Tensor(DataType::kFloat32, {1, 4, 6, 7}))}, {{"axis", attr_i(1)}});
+    ir::Value* p1 = net.node("Concat", {a, net.constant(Tensor(DataType::kFloat32, {1, 4, 6, 7}))},
+                             {{"axis", attr_i(1)}});
     ir::Value* c = net.conv(p1, 28, 28, 1);
-    ir::Value* p2 = net.node("Concat", {c, net.constant(Tensor(DataType::kFloat32, {1, b, 6, 7}))}, {{"axis", attr_i(1)}});
+    ir::Value* p2 = net.node("Concat", {c, net.constant(Tensor(DataType::kFloat32, {1, b, 6, 7}))},
+                             {{"axis", attr_i(1)}});
     net.g->outputs = {net.conv(p2, 28 + b, 16, 1)};
     for (auto& n : net.g->mutable_nodes())
       for (ir::Value* v : n->inputs)
-        if (v && v->is_constant() && v->constant->dtype() == DataType::kFloat32 && v->shape.size() == 4 && v->shape[2] == 6)
+        if (v && v->is_constant() && v->constant->dtype() == DataType::kFloat32 && v->shape.size() == 4 &&
+            v->shape[2] == 6)
           std::memset(v->constant->raw(), 0, v->constant->nbytes());  // the zeros constants
     ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
     const Tensor input = random_f32({1, 24, 6, 7}, 5);

@@ -48,7 +48,7 @@ TEST(CpuSplit, EveryAxisAndUnevenSizes) {
   check_split({2, 6, 3, 5}, 0, {1, 1});
   check_split({2, 6, 3, 5}, 3, {4, 1});
   check_split({1, 4, 10, 10, 16}, 1, {2, 2});  // whole blocks of a blocked tensor
-  check_split({7}, 0, {3, 0, 4});               // an empty output
+  check_split({7}, 0, {3, 0, 4});              // an empty output
 }
 
 }  // namespace

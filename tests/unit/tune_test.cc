@@ -3,8 +3,8 @@
 // every choice the same, layout included.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 #include "cpu/isa.h"
 #include "kiln/engine.h"
@@ -17,7 +17,8 @@ const std::filesystem::path kModels =
 
 TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
-  const std::string model = (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  const std::string model =
+      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
   const std::filesystem::path cache =
       std::filesystem::temp_directory_path() / ("kiln_tune_test_" + std::to_string(getpid()) + ".cache");

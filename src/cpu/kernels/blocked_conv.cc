@@ -41,8 +41,8 @@ int64_t blocked_depthwise_packed_floats(const BlockedConvKernel& k, const Conv2d
   return blocks(s.out_c, b) * b * (s.kh * s.kw + 1);
 }
 
-void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
-                            float* packed) {
+void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w,
+                            const float* bias, float* packed) {
   const int64_t b = k.block, cb = blocks(s.out_c, b), taps = s.kh * s.kw;
   float* p = packed;
   for (int64_t ib = 0; ib < cb; ++ib)

@@ -28,8 +28,8 @@ struct BlockedConvKernel {
   /// packed: blocked_direct_pack's weights followed by the padded bias; ep.residual is blocked like
   /// y. planar_input: x is NCHW (a first layer on a 3-channel image), not blocked. scratch holds
   /// direct_scratch_floats() floats (the zero-padded input of narrow layers).
-  void (*direct)(ThreadPool& pool, const Conv2dShape& s, bool planar_input, const float* x, const float* packed,
-                 float* y, const Epilogue& ep, float* scratch);
+  void (*direct)(ThreadPool& pool, const Conv2dShape& s, bool planar_input, const float* x,
+                 const float* packed, float* y, const Epilogue& ep, float* scratch);
   int64_t (*direct_scratch_floats)(const Conv2dShape& s, bool planar_input);
   /// packed: blocked_depthwise_pack's taps followed by the padded bias.
   void (*depthwise)(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
@@ -51,7 +51,7 @@ void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, bool 
                          const float* bias, float* packed);
 /// Packed taps (+ bias) of the depthwise kernel: [block][ky][kx][lane].
 int64_t blocked_depthwise_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s);
-void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
-                            float* packed);
+void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w,
+                            const float* bias, float* packed);
 
 }  // namespace kiln::cpu

@@ -15,13 +15,13 @@ namespace kiln::cpu::detail {
 // The layer's geometry in the units the tiles use. A 1x1 stride-1 unpadded conv is one row of
 // H*W pixels, so its tiles run over whole planes.
 struct BlockedGeom {
-  int64_t icb, ocb;             // input and output blocks
-  int64_t gin, cg, x_pix;       // input channel groups, channels per group, floats per input pixel:
-                                // blocked input icb, b, b; planar input in_c, 1, 1
-  int64_t ih, iw, oh, ow;       // image and output rows/columns
+  int64_t icb, ocb;        // input and output blocks
+  int64_t gin, cg, x_pix;  // input channel groups, channels per group, floats per input pixel:
+                           // blocked input icb, b, b; planar input in_c, 1, 1
+  int64_t ih, iw, oh, ow;  // image and output rows/columns
   int64_t kh, kw, sh, sw, dh, dw, pt, pl;
-  int64_t x_plane, y_plane;     // floats per input group and per output block: ih*iw*x_pix, oh*ow*b
-  int64_t ox_lo, ox_hi;         // output columns whose taps all lie inside the row
+  int64_t x_plane, y_plane;  // floats per input group and per output block: ih*iw*x_pix, oh*ow*b
+  int64_t ox_lo, ox_hi;      // output columns whose taps all lie inside the row
 };
 
 inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b, bool planar_input = false) {
@@ -31,7 +31,8 @@ inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b, bool planar_inp
   g.cg = g.x_pix = planar_input ? 1 : b;
   g.ocb = (s.out_c + b - 1) / b;
   g.ih = s.in_h, g.iw = s.in_w, g.oh = s.out_h, g.ow = s.out_w;
-  g.kh = s.kh, g.kw = s.kw, g.sh = s.sh, g.sw = s.sw, g.dh = s.dh, g.dw = s.dw, g.pt = s.pad_top, g.pl = s.pad_left;
+  g.kh = s.kh, g.kw = s.kw, g.sh = s.sh, g.sw = s.sw, g.dh = s.dh, g.dw = s.dw, g.pt = s.pad_top,
+  g.pl = s.pad_left;
   if (s.pointwise() && s.in_h == s.out_h && s.in_w == s.out_w) {
     g.iw = g.ow = s.in_h * s.in_w;
     g.ih = g.oh = 1;
@@ -230,7 +231,8 @@ inline Conv2dShape padded_shape(const Conv2dShape& s) {
 }
 
 template <class V>
-const std::array<std::array<TileFn, BlockedTiles<V>::kDirectPixels>, BlockedTiles<V>::kMaxGroup>& direct_tables() {
+const std::array<std::array<TileFn, BlockedTiles<V>::kDirectPixels>, BlockedTiles<V>::kMaxGroup>&
+direct_tables() {
   constexpr int G = BlockedTiles<V>::kMaxGroup;
   constexpr int PW = BlockedTiles<V>::kDirectPixels;
   static const std::array<std::array<TileFn, PW>, G> tables = [] {
@@ -304,7 +306,8 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
     a.last = a.ib1 == g.gin;
     for (int64_t oy = rb * p.rows; oy < std::min(g.oh, (rb + 1) * p.rows); ++oy) {
       a.oy = oy;
-      row_segment<PW>(g, a, ep, direct_tables<V>()[nb - 1], part * p.chunk, std::min(g.ow, (part + 1) * p.chunk));
+      row_segment<PW>(g, a, ep, direct_tables<V>()[nb - 1], part * p.chunk,
+                      std::min(g.ow, (part + 1) * p.chunk));
     }
   }
 }
@@ -401,7 +404,8 @@ inline void transpose(__m512 (&r)[16]) {
     u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
   }
   for (int j = 0; j < 4; ++j) {
-    const __m512 a = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), b = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    const __m512 a = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44),
+                 b = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
     const __m512 c = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44),
                  d = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
     r[j] = _mm512_shuffle_f32x4(a, c, 0x88);
@@ -483,7 +487,8 @@ template <class V>
 void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, float* y) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
-  const int64_t blocks = (s.in_c + B - 1) / B, in_plane = s.in_h * s.in_w * B, out_plane = s.out_h * s.out_w * B;
+  const int64_t blocks = (s.in_c + B - 1) / B, in_plane = s.in_h * s.in_w * B,
+                out_plane = s.out_h * s.out_w * B;
   pool.parallel_for(s.batch * blocks, [&](int64_t task, int) {
     const float* xp = x + task * in_plane;
     float* yp = y + task * out_plane;

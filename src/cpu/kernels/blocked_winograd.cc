@@ -44,8 +44,8 @@ int64_t blocked_winograd_packed_floats(const BlockedConvKernel& k, const Conv2dS
          (s.out_c + b - 1) / b * b;
 }
 
-void blocked_winograd_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
-                           float* packed) {
+void blocked_winograd_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w,
+                           const float* bias, float* packed) {
   using Mx = winograd::Matrices<4>;
   const Conv2dShape p = winograd_detail::product_shape(s, 1);
   const int64_t per_xi = blocked_direct_packed_floats(k, p, false);

@@ -26,8 +26,8 @@ const BlockedWinogradKernel* blocked_winograd_kernel_avx2();
 bool blocked_winograd_supports(const Conv2dShape& s);
 /// The 36 transformed filters, each packed as the direct kernel's 1x1 weights, then the bias.
 int64_t blocked_winograd_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s);
-void blocked_winograd_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
-                           float* packed);
+void blocked_winograd_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w,
+                           const float* bias, float* packed);
 int64_t blocked_winograd_scratch_floats(const BlockedConvKernel& k, const Conv2dShape& s);
 
 namespace winograd_detail {

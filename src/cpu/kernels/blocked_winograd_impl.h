@@ -11,8 +11,8 @@ template <class V>
 inline void winograd_bt(const typename V::T (&d)[6], typename V::T (&o)[6]) {
   using T = typename V::T;
   const T four = V::set1(4.0f), five = V::set1(5.0f), two = V::set1(2.0f);
-  const T d4_d2 = V::sub(d[4], d[2]);           // d4 - d2
-  const T d3_d1 = V::sub(d[3], d[1]);           // d3 - d1
+  const T d4_d2 = V::sub(d[4], d[2]);  // d4 - d2
+  const T d3_d1 = V::sub(d[3], d[1]);  // d3 - d1
   o[0] = V::add(V::fmadd(four, d[0], d[4]), V::mul(V::set1(-5.0f), d[2]));
   o[1] = V::sub(V::add(d[3], d[4]), V::mul(four, V::add(d[1], d[2])));
   o[2] = V::add(V::sub(d[4], d[3]), V::mul(four, V::sub(d[1], d[2])));
@@ -38,7 +38,8 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
                       const Epilogue& ep, float* scratch) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
-  const BlockedConvKernel& k = *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);  // packing
+  const BlockedConvKernel& k =
+      *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);  // packing
   const int64_t icb = (s.in_c + B - 1) / B, ocb = (s.out_c + B - 1) / B;
   const int64_t th = (s.out_h + 3) / 4, tw = (s.out_w + 3) / 4;
   const int64_t rows = winograd_detail::band_rows(k, s);
@@ -63,8 +64,9 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
             const int64_t iy = (ty0 + ty) * 4 - s.pad_top + i;
             for (int j = 0; j < 6; ++j) {
               const int64_t ix = tx * 4 - s.pad_left + j;
-              d[i][j] = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w ? V::load(xb + (iy * s.in_w + ix) * B)
-                                                                         : V::zero();
+              d[i][j] = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w
+                            ? V::load(xb + (iy * s.in_w + ix) * B)
+                            : V::zero();
             }
           }
           T t[6][6];

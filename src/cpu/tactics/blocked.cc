@@ -16,13 +16,14 @@ namespace {
 std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
   const ir::Value *x = node.input(0), *w = node.input(1),
                   *y = node.outputs.empty() ? nullptr : node.outputs[0];
-  if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || (x->shape.size() != 5 && x->shape.size() != 4) ||
-      w->constant->shape().size() != 4)
+  if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) ||
+      (x->shape.size() != 5 && x->shape.size() != 4) || w->constant->shape().size() != 4)
     return std::nullopt;
   const int64_t b = node.attr_int("block", 0), cin = w->constant->shape()[1] * node.attr_int("group", 1);
   const bool planar = x->shape.size() == 4;
   if (!planar && (x->shape[4] != b || x->shape[1] != (cin + b - 1) / b)) return std::nullopt;
-  auto setup = ops::conv_setup(node, planar ? x->shape : ops::planar_shape(x->shape, cin), w->constant->shape());
+  auto setup =
+      ops::conv_setup(node, planar ? x->shape : ops::planar_shape(x->shape, cin), w->constant->shape());
   if (!setup || ops::blocked_shape(setup->out_shape, b) != y->shape) return std::nullopt;
   const ops::Geometry3d& g = setup->g;
   Conv2dShape s;
@@ -71,7 +72,8 @@ int64_t packed_floats(bool depthwise, const BlockedConvKernel& k, const Conv2dSh
 }
 
 template <bool kDepthwise>
-Status prepare_conv(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
+Status prepare_conv(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared,
+                    std::vector<int64_t>& params) {
   const Conv2dShape s = *blocked_conv_shape(node);
   const BlockedConvKernel& k = *blocked_conv_kernel(isa);
   const float* bias = node.input(2) ? node.input(2)->constant->data<float>() : nullptr;
@@ -94,8 +96,8 @@ Status run_conv(const TacticArgs& a) {
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
   const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
   if (kDepthwise) {
-    k.depthwise(a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(), a.outputs[0]->data<float>(),
-                ep);
+    k.depthwise(a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
+                a.outputs[0]->data<float>(), ep);
   } else {
     k.direct(a.pool, s, a.params[16] != 0, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
              a.outputs[0]->data<float>(), ep, a.scratch);
@@ -125,17 +127,20 @@ bool check_conv(const ir::Node& node, Isa isa, std::span<const Tensor* const> pr
 bool supports_winograd(const ir::Node& node, Isa isa) {
   const BlockedConvKernel* k = blocked_conv_kernel(isa);
   auto s = blocked_conv_shape(node);
-  if (!k || !blocked_winograd_kernel(isa) || !s || node.attr_int("block", 0) != k->block || planar_input(node))
+  if (!k || !blocked_winograd_kernel(isa) || !s || node.attr_int("block", 0) != k->block ||
+      planar_input(node))
     return false;
   return blocked_winograd_supports(*s) && epilogue_supported(node, s->out_c);
 }
 
-Status prepare_winograd(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
+Status prepare_winograd(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared,
+                        std::vector<int64_t>& params) {
   const Conv2dShape s = *blocked_conv_shape(node);
   const BlockedConvKernel& k = *blocked_conv_kernel(isa);
   Tensor packed(DataType::kFloat32, {blocked_winograd_packed_floats(k, s)});
   blocked_winograd_pack(k, s, node.input(1)->constant->data<float>(),
-                        node.input(2) ? node.input(2)->constant->data<float>() : nullptr, packed.data<float>());
+                        node.input(2) ? node.input(2)->constant->data<float>() : nullptr,
+                        packed.data<float>());
   prepared.push_back(std::move(packed));
   params = conv_params(s);
   return Status::ok();
@@ -149,7 +154,8 @@ Status run_winograd(const TacticArgs& a) {
   Epilogue ep = *fused_epilogue(a.node);
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
   blocked_winograd_kernel(a.isa)->run(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(),
-                                      a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), ep, a.scratch);
+                                      a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), ep,
+                                      a.scratch);
   return Status::ok();
 }
 
@@ -187,8 +193,8 @@ Status prepare_reorder(const ir::Node& node, Isa isa, std::vector<Tensor>&, std:
 Status run_reorder(const TacticArgs& a) {
   const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
   const bool in = a.node.op_type == ops::kToBlocked;
-  (in ? k.to_blocked : k.to_planar)(a.pool, a.inputs[0]->data<float>(), a.outputs[0]->data<float>(), a.params[0],
-                                    a.params[1], a.params[2]);
+  (in ? k.to_blocked : k.to_planar)(a.pool, a.inputs[0]->data<float>(), a.outputs[0]->data<float>(),
+                                    a.params[0], a.params[1], a.params[2]);
   return Status::ok();
 }
 
@@ -260,18 +266,18 @@ int64_t no_workspace(const ir::Node&, Isa, int) { return 0; }
 
 // Winograd is the heuristic's first choice where it applies (2-2.5x faster than the direct kernel on
 // ResNet-50's 3x3 layers, timed); tuning still times both.
-#define KILN_BLOCKED(isa, suffix)                                                                        \
-  KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,  \
-                        prepare_conv<false>, workspace_conv<false>, run_conv<false>, check_conv<false>});         \
-  KILN_REGISTER_TACTIC({"blocked.winograd4x4." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd,  \
-                        prepare_winograd, workspace_winograd, run_winograd, check_winograd, 1});         \
+#define KILN_BLOCKED(isa, suffix)                                                                         \
+  KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,   \
+                        prepare_conv<false>, workspace_conv<false>, run_conv<false>, check_conv<false>}); \
+  KILN_REGISTER_TACTIC({"blocked.winograd4x4." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd, \
+                        prepare_winograd, workspace_winograd, run_winograd, check_winograd, 1});          \
   KILN_REGISTER_TACTIC({"blocked.depthwise." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<true>, \
-                        prepare_conv<true>, workspace_conv<true>, run_conv<true>, check_conv<true>});            \
-  KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,       \
-                        prepare_reorder, no_workspace, run_reorder, check_reorder});                     \
-  KILN_REGISTER_TACTIC({"blocked.to_planar." suffix, ops::kToPlanar, "kiln", isa, supports_reorder,        \
-                        prepare_reorder, no_workspace, run_reorder, check_reorder});                     \
-  KILN_REGISTER_TACTIC({"blocked.maxpool." suffix, "MaxPool", "", isa, supports_pool, prepare_pool,          \
+                        prepare_conv<true>, workspace_conv<true>, run_conv<true>, check_conv<true>});     \
+  KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,     \
+                        prepare_reorder, no_workspace, run_reorder, check_reorder});                      \
+  KILN_REGISTER_TACTIC({"blocked.to_planar." suffix, ops::kToPlanar, "kiln", isa, supports_reorder,       \
+                        prepare_reorder, no_workspace, run_reorder, check_reorder});                      \
+  KILN_REGISTER_TACTIC({"blocked.maxpool." suffix, "MaxPool", "", isa, supports_pool, prepare_pool,       \
                         no_workspace, run_pool, check_pool})
 KILN_BLOCKED(Isa::kAvx512, "avx512");
 KILN_BLOCKED(Isa::kAvx2, "avx2");

@@ -114,8 +114,8 @@ Status run(const TacticArgs& args) {
     const int64_t panels = ceil_div(g.n, int64_t{uk.nr});
     args.pool.parallel_for(panels, [&](int64_t t, int) {
       const int64_t n0 = t * uk.nr;
-      uk.row_panel(g.k, a, b + t * uk.nr * g.k, c + n0, static_cast<int>(std::min<int64_t>(uk.nr, g.n - n0)), ep,
-                   n0);
+      uk.row_panel(g.k, a, b + t * uk.nr * g.k, c + n0, static_cast<int>(std::min<int64_t>(uk.nr, g.n - n0)),
+                   ep, n0);
     });
     return Status::ok();
   }

@@ -86,7 +86,8 @@ Status run(const TacticArgs& a) {
       if (lanes == 1) {
         for (int64_t c = 0; c < ow; ++c) out[c] = in[cols[c]];
       } else {
-        for (int64_t c = 0; c < ys[3]; ++c) std::memcpy(out + c * lanes, in + cols[c] * lanes, lanes * sizeof(float));
+        for (int64_t c = 0; c < ys[3]; ++c)
+          std::memcpy(out + c * lanes, in + cols[c] * lanes, lanes * sizeof(float));
       }
     }
   });

@@ -38,7 +38,8 @@ Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int6
   return Status::ok();
 }
 
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared, std::span<const int64_t> params) {
+bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
   auto d = split_dims(node);
   return d && prepared.empty() && std::equal(d->begin(), d->end(), params.begin(), params.end());
 }
@@ -54,7 +55,8 @@ Status run(const TacticArgs& a) {
     for (size_t j = 0; j < i; ++j) start += a.params[3 + j];
     const int64_t len = a.params[3 + i] * inner;
     if (len > 0)
-      std::memcpy(a.outputs[i]->data<float>() + o * len, x + (o * extent + start) * inner, len * sizeof(float));
+      std::memcpy(a.outputs[i]->data<float>() + o * len, x + (o * extent + start) * inner,
+                  len * sizeof(float));
   });
   return Status::ok();
 }

@@ -28,8 +28,8 @@ struct GemmUkernel {
   /// One row of A times one packed B panel: c[0, n_count) = a[0, k) x panel, then the epilogue
   /// (row 0, columns from n0). A matrix-vector product streams B once instead of running a tile
   /// whose other MR - 1 rows idle.
-  void (*row_panel)(int64_t k, const float* a, const float* b_panel, float* c, int n_count, const Epilogue& ep,
-                    int64_t n0);
+  void (*row_panel)(int64_t k, const float* a, const float* b_panel, float* c, int n_count,
+                    const Epilogue& ep, int64_t n0);
 };
 
 /// Microkernel `variant` (0: the default tile; AVX-512 also has 1: 6 x 64) for `isa`, or nullptr

@@ -5,8 +5,8 @@ namespace kiln::cpu {
 
 const GemmUkernel* gemm_ukernel_avx2(int variant) {
   using V = simd::Vec256;
-  static const GemmUkernel k{Isa::kAvx2, 6, 16, detail::tile<V, 6, 2>, detail::apply_epilogue<V>,
-                             detail::row_panel<V, 2>};
+  static const GemmUkernel k{
+      Isa::kAvx2, 6, 16, detail::tile<V, 6, 2>, detail::apply_epilogue<V>, detail::row_panel<V, 2>};
   return variant == 0 ? &k : nullptr;
 }
 

@@ -8,10 +8,10 @@ namespace kiln::cpu {
 
 const GemmUkernel* gemm_ukernel_avx512(int variant) {
   using V = simd::Vec512;
-  static const GemmUkernel k8x48{Isa::kAvx512, 8, 48, detail::tile<V, 8, 3>, detail::apply_epilogue<V>,
-                                      detail::row_panel<V, 3>};
-  static const GemmUkernel k6x64{Isa::kAvx512, 6, 64, detail::tile<V, 6, 4>, detail::apply_epilogue<V>,
-                                      detail::row_panel<V, 4>};
+  static const GemmUkernel k8x48{
+      Isa::kAvx512, 8, 48, detail::tile<V, 8, 3>, detail::apply_epilogue<V>, detail::row_panel<V, 3>};
+  static const GemmUkernel k6x64{
+      Isa::kAvx512, 6, 64, detail::tile<V, 6, 4>, detail::apply_epilogue<V>, detail::row_panel<V, 4>};
   return variant == 0 ? &k8x48 : variant == 1 ? &k6x64 : nullptr;
 }
 

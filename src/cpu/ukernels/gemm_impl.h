@@ -114,7 +114,8 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
 }
 
 template <class V, int NV>
-void row_panel(int64_t k, const float* a, const float* b, float* c, int n_count, const Epilogue& ep, int64_t n0) {
+void row_panel(int64_t k, const float* a, const float* b, float* c, int n_count, const Epilogue& ep,
+               int64_t n0) {
   using T = typename V::T;
   constexpr int W = V::kWidth;
   constexpr int NR = W * NV;
