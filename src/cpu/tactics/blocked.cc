@@ -25,25 +25,7 @@ std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
   auto setup =
       ops::conv_setup(node, planar ? x->shape : ops::planar_shape(x->shape, cin), w->constant->shape());
   if (!setup || ops::blocked_shape(setup->out_shape, b) != y->shape) return std::nullopt;
-  const ops::Geometry3d& g = setup->g;
-  Conv2dShape s;
-  s.batch = setup->s.batch;
-  s.in_c = setup->s.in_channels;
-  s.out_c = setup->s.out_channels;
-  s.group = setup->s.group;
-  s.in_h = g.image[1];
-  s.in_w = g.image[2];
-  s.out_h = g.cols[1];
-  s.out_w = g.cols[2];
-  s.kh = g.kernel[1];
-  s.kw = g.kernel[2];
-  s.sh = g.stride[1];
-  s.sw = g.stride[2];
-  s.dh = g.dilation[1];
-  s.dw = g.dilation[2];
-  s.pad_top = g.pad[1];
-  s.pad_left = g.pad[2];
-  return s;
+  return conv2d_of(*setup);
 }
 
 bool is_depthwise(const Conv2dShape& s) { return s.group == s.in_c && s.group == s.out_c && s.group > 1; }
@@ -224,22 +206,8 @@ std::optional<Conv2dShape> blocked_pool_shape(const ir::Node& node, Isa isa) {
   // Every window must hold an input pixel (ONNX pads never exceed the kernel; ceil_mode drops a
   // window that starts in the end padding).
   if (win.pads[0] >= win.extent(0) || win.pads[1] >= win.extent(1)) return std::nullopt;
-  Conv2dShape s;
-  s.batch = x->shape[0];
-  s.in_c = s.out_c = s.group = x->shape[1] * k->block;
-  s.in_h = x->shape[2];
-  s.in_w = x->shape[3];
-  s.out_h = y->shape[2];
-  s.out_w = y->shape[3];
-  s.kh = win.kernel[0];
-  s.kw = win.kernel[1];
-  s.sh = win.strides[0];
-  s.sw = win.strides[1];
-  s.dh = win.dilations[0];
-  s.dw = win.dilations[1];
-  s.pad_top = win.pads[0];
-  s.pad_left = win.pads[1];
-  return s;
+  return pool2d_of(x->shape[0], x->shape[1] * k->block, x->shape[2], x->shape[3], y->shape[2], y->shape[3],
+                   win);
 }
 
 bool supports_pool(const ir::Node& node, Isa isa) { return blocked_pool_shape(node, isa).has_value(); }

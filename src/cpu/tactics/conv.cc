@@ -15,13 +15,17 @@ std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
                   *y = node.outputs.empty() ? nullptr : node.outputs[0];
   if (!is_static_f32(x) || !is_const_f32(w) || !is_static_f32(y) || x->shape.size() != 4) return std::nullopt;
   auto setup = ops::conv_setup(node, x->shape, w->constant->shape());
-  if (!setup) return std::nullopt;
-  const ops::Geometry3d& g = setup->g;
+  if (!setup || setup->out_shape != y->shape) return std::nullopt;
+  return conv2d_of(*setup);
+}
+
+Conv2dShape conv2d_of(const ops::ConvSetup& setup) {
+  const ops::Geometry3d& g = setup.g;
   Conv2dShape s;
-  s.batch = setup->s.batch;
-  s.in_c = setup->s.in_channels;
-  s.out_c = setup->s.out_channels;
-  s.group = setup->s.group;
+  s.batch = setup.s.batch;
+  s.in_c = setup.s.in_channels;
+  s.out_c = setup.s.out_channels;
+  s.group = setup.s.group;
   s.in_h = g.image[1];
   s.in_w = g.image[2];
   s.out_h = g.cols[1];
@@ -34,7 +38,26 @@ std::optional<Conv2dShape> conv_shape(const ir::Node& node) {
   s.dw = g.dilation[2];
   s.pad_top = g.pad[1];
   s.pad_left = g.pad[2];
-  if (setup->out_shape != y->shape) return std::nullopt;
+  return s;
+}
+
+Conv2dShape pool2d_of(int64_t batch, int64_t channels, int64_t in_h, int64_t in_w, int64_t out_h,
+                      int64_t out_w, const ops::Window& win) {
+  Conv2dShape s;
+  s.batch = batch;
+  s.in_c = s.out_c = s.group = channels;
+  s.in_h = in_h;
+  s.in_w = in_w;
+  s.out_h = out_h;
+  s.out_w = out_w;
+  s.kh = win.kernel[0];
+  s.kw = win.kernel[1];
+  s.sh = win.strides[0];
+  s.sw = win.strides[1];
+  s.dh = win.dilations[0];
+  s.dw = win.dilations[1];
+  s.pad_top = win.pads[0];
+  s.pad_left = win.pads[1];
   return s;
 }
 

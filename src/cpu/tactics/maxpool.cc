@@ -17,21 +17,8 @@ std::optional<Conv2dShape> pool_shape(const ir::Node& node) {
   auto dims =
       ops::forward_output_dims(node, {x->shape[2], x->shape[3]}, node.attr_int("ceil_mode", 0) != 0, win);
   if (!dims || *dims != Shape{y->shape[2], y->shape[3]}) return std::nullopt;
-  Conv2dShape s;
-  s.batch = x->shape[0];
-  s.in_c = s.out_c = s.group = x->shape[1];
-  s.in_h = x->shape[2];
-  s.in_w = x->shape[3];
-  s.out_h = y->shape[2];
-  s.out_w = y->shape[3];
-  s.kh = win.kernel[0];
-  s.kw = win.kernel[1];
-  s.sh = win.strides[0];
-  s.sw = win.strides[1];
-  s.dh = win.dilations[0];
-  s.dw = win.dilations[1];
-  s.pad_top = win.pads[0];
-  s.pad_left = win.pads[1];
+  const Conv2dShape s =
+      pool2d_of(x->shape[0], x->shape[1], x->shape[2], x->shape[3], y->shape[2], y->shape[3], win);
   if (s.pad_top < 0 || s.pad_left < 0 || y->shape[0] != s.batch || y->shape[1] != s.out_c)
     return std::nullopt;
   return s;
