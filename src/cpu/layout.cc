@@ -23,8 +23,7 @@ bool blockable_conv(const ir::Node& n, int64_t b) {
     return false;
   auto s = conv_shape(n);
   if (!s) return false;
-  const bool depthwise = s->group == s->in_c && s->group == s->out_c && s->group > 1;
-  if (s->group != 1 && !depthwise) return false;
+  if (s->group != 1 && !s->depthwise()) return false;
   // Too few input channels to block (an image): the direct kernel reads them planar.
   return (fits_blocks(s->in_c, b) || s->group == 1) && fits_blocks(s->out_c, b) &&
          epilogue_supported(n, s->out_c);

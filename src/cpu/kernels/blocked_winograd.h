@@ -33,7 +33,7 @@ int64_t blocked_winograd_scratch_floats(const BlockedConvKernel& k, const Conv2d
 namespace winograd_detail {
 /// The 1x1 convolution each of the 36 products is.
 Conv2dShape product_shape(const Conv2dShape& s, int64_t tiles);
-/// Tile rows per band and the band's tile count.
+/// Tile rows per band.
 int64_t band_rows(const BlockedConvKernel& k, const Conv2dShape& s);
 }  // namespace winograd_detail
 

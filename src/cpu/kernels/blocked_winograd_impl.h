@@ -38,8 +38,7 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
                       const Epilogue& ep, float* scratch) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
-  const BlockedConvKernel& k =
-      *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);  // packing
+  const BlockedConvKernel& k = *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);
   const int64_t icb = (s.in_c + B - 1) / B, ocb = (s.out_c + B - 1) / B;
   const int64_t th = (s.out_h + 3) / 4, tw = (s.out_w + 3) / 4;
   const int64_t rows = winograd_detail::band_rows(k, s);

@@ -21,6 +21,8 @@ struct Conv2dShape {
   int64_t k() const { return in_c / group * kh * kw; }  // GEMM K per group
   int64_t m() const { return out_c / group; }           // GEMM M per group
   int64_t n() const { return out_h * out_w; }           // GEMM N
+  /// One filter per channel: group == in_c == out_c (> 1).
+  bool depthwise() const { return group > 1 && group == in_c && group == out_c; }
   bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pad_top == 0 && pad_left == 0; }
 };
 

@@ -28,8 +28,6 @@ std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
   return conv2d_of(*setup);
 }
 
-bool is_depthwise(const Conv2dShape& s) { return s.group == s.in_c && s.group == s.out_c && s.group > 1; }
-
 // The first layer of a network reads its image planar (ops/blocked_layout.h).
 bool planar_input(const ir::Node& node) { return node.input(0)->shape.size() == 4; }
 
@@ -45,7 +43,7 @@ bool supports_conv(const ir::Node& node, Isa isa) {
   const BlockedConvKernel* k = blocked_conv_kernel(isa);
   auto s = blocked_conv_shape(node);
   if (!k || !s || node.attr_int("block", 0) != k->block) return false;
-  if (kDepthwise ? !is_depthwise(*s) || planar_input(node) : s->group != 1) return false;
+  if (kDepthwise ? !s->depthwise() || planar_input(node) : s->group != 1) return false;
   return epilogue_supported(node, s->out_c);
 }
 

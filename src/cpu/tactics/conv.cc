@@ -84,7 +84,7 @@ bool supports(const ir::Node& node, Isa isa) {
   auto s = conv_shape(node);
   if (!s || !gemm_ukernel(isa, kVariant)) return false;
   // Depthwise layers have K = kh * kw: a GEMM tile would idle; the depthwise tactic takes them.
-  if (s->group == s->in_c && s->group == s->out_c && s->group > 1) return false;
+  if (s->depthwise()) return false;
   return epilogue_supported(node, s->out_c);
 }
 

@@ -11,7 +11,7 @@ namespace {
 bool supports(const ir::Node& node, Isa isa) {
   auto s = conv_shape(node);
   if (!s || !depthwise_kernel(isa)) return false;
-  if (!(s->group == s->in_c && s->group == s->out_c && s->group > 1)) return false;
+  if (!s->depthwise()) return false;
   return epilogue_supported(node, s->out_c);
 }
 
