@@ -20,26 +20,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/activation.h"
 #include "ops/op.h"
 
 namespace kiln::ops {
 
 inline constexpr const char* kFusedPrefix = "Fused";
 inline constexpr size_t kResidualInput = 3;
-
-enum class Activation {
-  kNone,
-  kRelu,
-  kClip,
-  kLeakyRelu,
-  kSigmoid,
-  kHardSigmoid,
-  kHardSwish,
-  kSiLU,
-  kTanh,
-  kGelu,
-  kGeluTanh
-};
 
 /// "Relu", "Clip", ... ("" for kNone); parse_activation is its inverse.
 const char* activation_name(Activation a);

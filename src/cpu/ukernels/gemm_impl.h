@@ -4,49 +4,38 @@
 
 #include "cpu/ukernels/gemm.h"
 #include "cpu/ukernels/simd.h"
+#include "ops/activation.h"
 
 namespace kiln::cpu::detail {
 
-enum : int {  // ops::Activation's values (src/ops/fused_layer.h), which this layer may not include
-  kNone,
-  kRelu,
-  kClip,
-  kLeakyRelu,
-  kSigmoid,
-  kHardSigmoid,
-  kHardSwish,
-  kSiLU,
-  kTanh,
-  kGelu,
-  kGeluTanh
-};
+using Act = ops::Activation;
 
 template <class V>
 inline typename V::T activate(typename V::T x, const Epilogue& ep) {
-  switch (ep.activation) {
-    case kNone:
+  switch (static_cast<Act>(ep.activation)) {
+    case Act::kNone:
       return x;
-    case kRelu:
+    case Act::kRelu:
       return V::max(x, V::zero());
-    case kClip:
+    case Act::kClip:
       return V::min(V::max(x, V::set1(ep.alpha)), V::set1(ep.beta));
-    case kLeakyRelu:
+    case Act::kLeakyRelu:
       return V::select_lt(x, V::zero(), V::mul(x, V::set1(ep.alpha)), x);
-    case kSigmoid:
+    case Act::kSigmoid:
       return simd::sigmoid<V>(x);
-    case kHardSigmoid:
+    case Act::kHardSigmoid:
       return V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(ep.alpha), V::set1(ep.beta))));
-    case kHardSwish:
+    case Act::kHardSwish:
       return V::mul(x,
                     V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
-    case kSiLU:
+    case Act::kSiLU:
       return V::mul(x, simd::sigmoid<V>(x));
-    case kTanh:
+    case Act::kTanh:
       return simd::tanh<V>(x);
-    case kGelu:
+    case Act::kGelu:
       return V::mul(V::mul(V::set1(0.5f), x),
                     V::add(V::set1(1.0f), simd::erf<V>(V::mul(x, V::set1(0.7071067811865476f)))));
-    case kGeluTanh: {
+    case Act::kGeluTanh: {
       typename V::T inner =
           V::mul(V::set1(0.7978845608028654f), V::fmadd(V::mul(V::mul(x, x), x), V::set1(0.044715f), x));
       return V::mul(V::mul(V::set1(0.5f), x), V::add(V::set1(1.0f), simd::tanh<V>(inner)));
@@ -95,7 +84,8 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
       for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(av, bv[j], acc[i][j]);
     }
   }
-  const bool plain = !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == kNone;
+  const bool plain =
+      !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == static_cast<int>(Act::kNone);
   for (int i = 0; i < m_count; ++i) {
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) {
@@ -138,7 +128,8 @@ void row_panel(int64_t k, const float* a, const float* b, float* c, int n_count,
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[0][j] = V::fmadd(av, V::load(b + p * NR + j * W), acc[0][j]);
   }
-  const bool plain = !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == kNone;
+  const bool plain =
+      !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == static_cast<int>(Act::kNone);
 #pragma GCC unroll 8
   for (int j = 0; j < NV; ++j) {
     int count = n_count - j * W;
