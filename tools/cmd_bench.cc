@@ -127,9 +127,8 @@ int run_bench(const BenchCommand& o) {
     return 2;
   }
   std::cout << "engine  " << o.source.path << "  " << (loaded->built ? "built" : "loaded") << " in "
-            << fixed(loaded->setup_ms, 1) << " ms (threads " << run_threads << ", "
-            << engine.layers().size() << " layers, arena "
-            << human_bytes(static_cast<double>(engine.memory().arena_bytes)) << ")\n";
+            << fixed(loaded->setup_ms, 1) << " ms (threads " << run_threads << ", " << engine.layers().size()
+            << " layers, arena " << human_bytes(static_cast<double>(engine.memory().arena_bytes)) << ")\n";
   for (const auto& in : *inputs) {
     std::cout << "input   " << in.name << "  " << dtype_name(in.tensor.dtype()) << "["
               << shape_str(in.tensor.shape()) << "]  random, seed " << o.infer.seed << "\n";

@@ -40,7 +40,8 @@ struct LayerTimes {
 };
 
 Expected<LayerTimes> time_layers(const Engine& engine, const std::vector<LayerInfo>& layers,
-                                 const std::vector<NamedTensor>& inputs, const InferenceOptions& o, int threads) {
+                                 const std::vector<NamedTensor>& inputs, const InferenceOptions& o,
+                                 int threads) {
   KILN_ASSIGN_OR_RETURN(auto ctx, engine.create_context(threads));
   for (int w = 0; w < o.warmup; ++w) KILN_RETURN_IF_ERROR(ctx->run(inputs).status());
   LayerTimes t;

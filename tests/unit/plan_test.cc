@@ -452,13 +452,15 @@ TEST(PlanTactics, UnknownTacticOrMismatchedPackedWeightsAreRefused) {
   d.steps[0].tactic = "conv2d.winograd.avx1024";
   auto unknown = Engine::deserialize(serialize(*built));
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_NE(unknown.status().message().find("'conv2d.winograd.avx1024' is not in this kiln"), std::string::npos)
+  EXPECT_NE(unknown.status().message().find("'conv2d.winograd.avx1024' is not in this kiln"),
+            std::string::npos)
       << unknown.status().message();
   d.steps[0].tactic = tactic;
   const ir::Value* packed = d.steps[0].prepared[0];
   const ir::Value* other = nullptr;  // another layer's (unpacked) weights
   for (size_t i = 1; i < d.steps.size() && !other; ++i)
-    if (d.steps[i].node->input(1) && d.steps[i].node->input(1)->is_constant()) other = d.steps[i].node->input(1);
+    if (d.steps[i].node->input(1) && d.steps[i].node->input(1)->is_constant())
+      other = d.steps[i].node->input(1);
   ASSERT_NE(other, nullptr);
   d.steps[0].prepared = {other};
   auto wrong = Engine::deserialize(serialize(*built));
@@ -473,7 +475,8 @@ TEST(PlanTactics, UnknownTacticOrMismatchedPackedWeightsAreRefused) {
 // (numbers may be wrong, bytes never out of bounds). Run under AddressSanitizer by scripts/test_asan.
 TEST(PlanTactics, ResealedBitFlipsInATunedPlanAreRefusedOrRunSafely) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: no fast tactics";
-  const std::string model = (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  const std::string model =
+      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no blazeface under " << kModels << " (scripts/setup)";
   BuilderConfig cfg;
   cfg.tactics = "heuristic";
