@@ -1,8 +1,9 @@
 // The blocked layout (ops/blocked_layout.h) and its tactics: the reorders round-trip, the
 // BlockedConv reference is FusedConv's, and the direct / depthwise / reorder tactics agree with the
-// references at the edges of their tiles (output groups of 1-4 blocks, rows of 1-6 and 1-8 pixels,
-// border pixels, channels one below, at and one above a block) for blocks of 8 (AVX2) and 16
-// (AVX-512). Input padding lanes hold garbage: readers must ignore them.
+// references at the edges of their tiles (output groups of 1-4 blocks split evenly, tiles of 1-12
+// pixels, tiles that cross row ends, border pixels, channels one below, at and one above a block)
+// for blocks of 8 (AVX2) and 16 (AVX-512). Input padding lanes hold garbage: readers must ignore
+// them.
 #include "ops/blocked_layout.h"
 #include "tactic_test_util.h"
 
@@ -102,6 +103,26 @@ TEST(CpuBlocked, DirectTileEdgesOfGroupsAndRows) {
           Case c{block + 1, 3, w, cout, k, 1, k / 2, 1, 1};
           EXPECT_GT(check_blocked_conv(c, block), 0) << "block " << block << " cout " << cout << " w " << w;
         }
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, DirectGroupsSplitEvenlyAndTilesCrossRowEnds) {
+  // 6, 9 and 10 output blocks (AVX-512 groups 3+3, 3+3+3, 4+3+3; AVX2 2+2+2, ...), one or two
+  // blocks (tiles of up to 12 pixels). Flat planes: pointwise, unpadded stride 2 and narrow padded
+  // copies, whose tiles run across row ends (7 x 7 = 49 pixels: 6+6+6+6+5+5+5+5+5).
+  for (int64_t block : {8, 16}) {
+    for (int64_t blocks : {1, 2, 6, 9, 10}) {
+      for (auto [h, w, k, stride, pad] : std::vector<std::array<int64_t, 5>>{{7, 7, 1, 1, 0},
+                                                                             {5, 13, 1, 1, 0},
+                                                                             {9, 11, 1, 2, 0},
+                                                                             {7, 7, 3, 1, 1},
+                                                                             {3, 13, 3, 1, 1},
+                                                                             {8, 5, 3, 2, 1}}) {
+        Case c{block + 5, h, w, blocks * block - 3, k, stride, pad, 1, 1};
+        EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, "before"), 0)
+            << "block " << block << " out blocks " << blocks << " " << h << "x" << w << " k " << k;
       }
     }
   }

@@ -22,8 +22,9 @@ void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, bool 
   const int64_t b = k.block, ocb = blocks(s.out_c, b), taps = s.kh * s.kw;
   const int64_t cg = planar_input ? 1 : b, gin = planar_input ? s.in_c : blocks(s.in_c, b);
   float* p = packed;
-  for (int64_t g0 = 0; g0 < ocb; g0 += k.max_group) {
-    const int64_t nb = std::min<int64_t>(k.max_group, ocb - g0);
+  const BlockGroups groups = block_groups(ocb, k.max_group);
+  for (int64_t grp = 0; grp < groups.count; ++grp) {
+    const int64_t g0 = groups.start(grp), nb = groups.size(grp);
     for (int64_t ib = 0; ib < gin; ++ib)
       for (int64_t t = 0; t < taps; ++t)
         for (int64_t il = 0; il < cg; ++il)

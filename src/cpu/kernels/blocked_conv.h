@@ -15,6 +15,8 @@
 // blocked_conv_avx2.cc).
 #pragma once
 
+#include <algorithm>
+
 #include "cpu/kernels/conv2d.h"
 #include "cpu/thread_pool.h"
 #include "cpu/ukernels/epilogue.h"
@@ -43,7 +45,20 @@ const BlockedConvKernel* blocked_conv_kernel(Isa isa);
 const BlockedConvKernel* blocked_conv_kernel_avx512();
 const BlockedConvKernel* blocked_conv_kernel_avx2();
 
-/// Packed weights (+ bias) of the direct kernel: per group of up to max_group output blocks,
+/// The direct kernel's groups of output blocks (one register tile's worth each): as few groups of at
+/// most max_group blocks as hold them all, as even as can be (9 blocks: 3 + 3 + 3, not 4 + 4 + 1).
+/// Group g holds blocks [start(g), start(g) + size(g)).
+struct BlockGroups {
+  int64_t count, base, extra;  // the first `extra` groups hold base + 1 blocks, the others base
+  int64_t start(int64_t g) const { return g * base + std::min(g, extra); }
+  int64_t size(int64_t g) const { return base + (g < extra ? 1 : 0); }
+};
+inline BlockGroups block_groups(int64_t blocks, int64_t max_group) {
+  const int64_t count = (blocks + max_group - 1) / max_group;
+  return {count, blocks / count, blocks % count};
+}
+
+/// Packed weights (+ bias) of the direct kernel: per group of block_groups(out blocks, max_group),
 /// [in block][ky][kx][in lane][out block of the group][out lane], zero where a channel is padding
 /// (planar input: blocks of one channel).
 int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input);

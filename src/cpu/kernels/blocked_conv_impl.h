@@ -69,6 +69,8 @@ struct TileArgs {
   const float* bias;  // the group's first bias lane
   float* y;           // the image's output at the group's first block
   const float* r;     // the residual, like y (or null)
+  // The tile's first output pixel; the others follow it in the flattened plane (a tile crosses a
+  // row end only when every pixel's taps lie inside the input). kx: the taps computed.
   int64_t oy, ox0, kx_lo, kx_hi;
   // Direct kernel: the input groups [ib0, ib1) of this pass over K. The first pass starts from the
   // bias, later ones from the partial sums in y; the last applies the epilogue.
@@ -76,7 +78,8 @@ struct TileArgs {
   bool first = true, last = true;
 };
 
-// Direct conv: NB output blocks x PW pixels of row oy from column ox0, taps kx in [kx_lo, kx_hi).
+// Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
+// [kx_lo, kx_hi).
 template <class V, int NB, int PW>
 void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   using T = typename V::T;
@@ -89,19 +92,29 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
 #pragma GCC unroll 16
     for (int p = 0; p < PW; ++p) acc[p][j] = a.first ? bv : V::load(a.y + j * g.y_plane + at + p * B);
   }
+  // Where each pixel's window starts in an input plane (tap 0, 0; it may lie in the padding).
+  int64_t start[PW];
+  {
+    int64_t oy = a.oy, ox = a.ox0;
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      start[p] = ((oy * g.sh - g.pt) * g.iw + ox * g.sw - g.pl) * g.x_pix;
+      if (++ox == g.ow) ox = 0, ++oy;
+    }
+  }
   const int64_t iy0 = a.oy * g.sh - g.pt;
   const int64_t tap_floats = g.cg * NB * B;
-  const int64_t xstep = g.sw * g.x_pix;
   // The inner loop runs over the b lanes of an input block (blocked input) or, for a planar image
   // (one channel per group), over the taps of a kernel row: either way the weights of step c are
   // the next NB vectors and the input moves by `step` floats.
   const bool taps_inner = g.cg == 1;
   const int64_t step = taps_inner ? g.dw : 1;
   for (int64_t ky = 0; ky < g.kh; ++ky) {
+    // Rows are checked for the first pixel's row: a tile spans rows only when all are inside.
     const int64_t iy = iy0 + ky * g.dh;
     if (iy < 0 || iy >= g.ih) continue;
     for (int64_t ib = a.ib0; ib < a.ib1; ++ib) {
-      const float* xr = a.x + ib * g.x_plane + (iy * g.iw + a.ox0 * g.sw - g.pl) * g.x_pix;
+      const float* xr = a.x + ib * g.x_plane + ky * g.dh * g.iw * g.x_pix;
       const float* wk = a.w + (ib * g.kh + ky) * g.kw * tap_floats;
       const int64_t kx_end = taps_inner ? a.kx_lo + 1 : a.kx_hi;
       const int steps = static_cast<int>(taps_inner ? a.kx_hi - a.kx_lo : g.cg);
@@ -109,21 +122,31 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
         // One pointer per pixel: every step's address is then pointer + offset.
         const float* xq[PW];
 #pragma GCC unroll 16
-        for (int p = 0; p < PW; ++p) xq[p] = xr + kx * g.dw * g.x_pix + p * xstep;
+        for (int p = 0; p < PW; ++p) xq[p] = xr + start[p] + kx * g.dw * g.x_pix;
         const float* wp = wk + kx * tap_floats;
-        // The same weights of the next input group: a deep layer's weights stream from L3 once per
-        // task, so fetch them while this group computes.
-        const char* next = reinterpret_cast<const char*>(wp + g.kh * g.kw * tap_floats);
-        // Not unrolled: a body of NB loads, PW broadcasts and NB*PW FMAs keeps the tile in registers.
+        if (!taps_inner) {
+          // A whole input block, unrolled: immediate offsets, no loop counter among the FMAs.
+#pragma GCC unroll 16
+          for (int c = 0; c < B; ++c) {
+            T wv[NB];
+#pragma GCC unroll 8
+            for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
+#pragma GCC unroll 16
+            for (int p = 0; p < PW; ++p) {
+              const T xv = V::set1(xq[p][c]);
+#pragma GCC unroll 8
+              for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
+            }
+          }
+          continue;
+        }
+        // Taps of a planar image's row: a loop of NB loads, PW broadcasts and NB*PW FMAs.
         int64_t off = 0;
 #pragma GCC unroll 1
         for (int c = 0; c < steps; ++c, off += step) {
           T wv[NB];
 #pragma GCC unroll 8
-          for (int j = 0; j < NB; ++j) {
-            wv[j] = V::load(wp + (c * NB + j) * B);
-            _mm_prefetch(next + ((c * NB + j) * B) * sizeof(float), _MM_HINT_T0);
-          }
+          for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
 #pragma GCC unroll 16
           for (int p = 0; p < PW; ++p) {
             const T xv = V::set1(xq[p][off]);
@@ -186,30 +209,44 @@ constexpr std::array<TileFn, sizeof...(P)> depthwise_row(std::integer_sequence<i
   return {depthwise_tile<V, P + 1>...};
 }
 
-// Runs one output row segment [x0, x1) of row oy: border pixels one at a time over their inside
-// taps, interior pixels in tiles of up to PW (table[n - 1] computes n pixels).
-template <int PW>
-void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const std::array<TileFn, PW>& table,
-                 int64_t x0, int64_t x1) {
-  for (int64_t ox = x0; ox < x1;) {
-    if (ox < g.ox_lo || ox >= g.ox_hi) {
-      const auto [lo, hi] = taps_inside(ox * g.sw - g.pl, g.kw, g.dw, g.iw);
-      a.ox0 = ox, a.kx_lo = lo, a.kx_hi = hi;
-      table[0](g, a, ep);
-      ++ox;
+// Runs `count` consecutive output pixels from flattened pixel q in tiles of at most pw, as even as
+// can be (10 pixels by 6: 5 + 5, not 6 + 4): table[n - 1] computes n pixels over all taps.
+inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
+                       int64_t q, int64_t count) {
+  a.kx_lo = 0, a.kx_hi = g.kw;
+  for (int64_t tiles = (count + pw - 1) / pw; tiles > 0; --tiles) {
+    const int64_t n = (count + tiles - 1) / tiles;
+    a.oy = q / g.ow, a.ox0 = q % g.ow;
+    table[n - 1](g, a, ep);
+    q += n, count -= n;
+  }
+}
+
+// Runs columns [x0, x1) of output row oy: border pixels one at a time over their inside taps
+// (table[0]), interior pixels in even tiles.
+inline void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
+                        int64_t oy, int64_t x0, int64_t x1) {
+  a.oy = oy;
+  for (int64_t ox = x0; ox < x1; ++ox) {
+    if (ox >= g.ox_lo && ox < g.ox_hi) {
+      const int64_t end = std::min(x1, g.ox_hi);
+      even_tiles(g, a, ep, table, pw, oy * g.ow + ox, end - ox);
+      ox = end - 1;
       continue;
     }
-    const int64_t n = std::min<int64_t>({PW, g.ox_hi - ox, x1 - ox});
-    a.ox0 = ox, a.kx_lo = 0, a.kx_hi = g.kw;
-    table[n - 1](g, a, ep);
-    ox += n;
+    const auto [lo, hi] = taps_inside(ox * g.sw - g.pl, g.kw, g.dw, g.iw);
+    a.oy = oy, a.ox0 = ox, a.kx_lo = lo, a.kx_hi = hi;
+    table[0](g, a, ep);
   }
 }
 
 template <class V>
 struct BlockedTiles {
   static constexpr int kMaxGroup = V::kWidth == 16 ? 4 : 2;  // output blocks per direct tile
-  static constexpr int kDirectPixels = 6;
+  static constexpr int kMaxPixels = 12;
+  // Pixels of a direct tile of nb output blocks: nb x pixels accumulators, 24 of AVX-512's 32
+  // registers (12 of AVX2's 16); the others hold nb weight vectors and a broadcast input.
+  static constexpr int pixels(int nb) { return std::min(kMaxPixels, (V::kWidth == 16 ? 24 : 12) / nb); }
   static constexpr int kDepthwisePixels = 8;
 };
 
@@ -230,53 +267,59 @@ inline Conv2dShape padded_shape(const Conv2dShape& s) {
   return p;
 }
 
+// The direct tiles of nb output blocks: table[nb - 1][n - 1] computes n pixels.
 template <class V>
-const std::array<std::array<TileFn, BlockedTiles<V>::kDirectPixels>, BlockedTiles<V>::kMaxGroup>&
+const std::array<std::array<TileFn, BlockedTiles<V>::kMaxPixels>, BlockedTiles<V>::kMaxGroup>&
 direct_tables() {
-  constexpr int G = BlockedTiles<V>::kMaxGroup;
-  constexpr int PW = BlockedTiles<V>::kDirectPixels;
-  static const std::array<std::array<TileFn, PW>, G> tables = [] {
-    std::array<std::array<TileFn, PW>, G> t{};
-    t[0] = direct_row<V, 1>(std::make_integer_sequence<int, PW>{});
-    t[1] = direct_row<V, 2>(std::make_integer_sequence<int, PW>{});
-    if constexpr (G == 4) {
-      t[2] = direct_row<V, 3>(std::make_integer_sequence<int, PW>{});
-      t[3] = direct_row<V, 4>(std::make_integer_sequence<int, PW>{});
+  using Tiles = BlockedTiles<V>;
+  using Table = std::array<std::array<TileFn, Tiles::kMaxPixels>, Tiles::kMaxGroup>;
+  static const Table tables = [] {
+    Table t{};
+    auto fill = [&](auto row, int nb) { std::copy(row.begin(), row.end(), t[nb - 1].begin()); };
+    fill(direct_row<V, 1>(std::make_integer_sequence<int, Tiles::pixels(1)>{}), 1);
+    fill(direct_row<V, 2>(std::make_integer_sequence<int, Tiles::pixels(2)>{}), 2);
+    if constexpr (Tiles::kMaxGroup == 4) {
+      fill(direct_row<V, 3>(std::make_integer_sequence<int, Tiles::pixels(3)>{}), 3);
+      fill(direct_row<V, 4>(std::make_integer_sequence<int, Tiles::pixels(4)>{}), 4);
     }
     return t;
   }();
   return tables;
 }
 
-// How a direct conv of one image splits into tasks. A task is a block of rows (or a chunk of a
-// pointwise plane) of one group of output blocks. Within it K is cut into passes whose weights
-// stay in L1 (~32 KB): every pixel of the task takes a pass before the next starts, so each
-// weight vector loaded serves the whole task, and a group's weights (a deep layer's come from L3)
-// are read once per task. So: as few tasks as keep `threads` busy over `images`, each of at most
-// ~512 pixels (its partial sums stay in L2).
+// How a direct conv of one image splits into tasks. A task is a span of one group's output: a
+// block of rows or, when every output pixel's taps lie inside the input ("flat": pointwise convs,
+// unpadded strided ones, zero-padded copies), a run of the flattened plane, whose tiles then cross
+// row ends. Within a task K is cut into passes whose weights stay in L1 (~32 KB): every pixel of
+// the task takes a pass before the next starts, so each weight vector loaded serves the whole task,
+// and a group's weights (a deep layer's come from L3) are read once per task. So: as few tasks as
+// keep `threads` busy over `images`, each of at most ~512 pixels (its partial sums stay in L2).
 struct DirectPlan {
-  int64_t groups, group_floats, bias_offset;
-  int64_t chunk, chunks, rows, row_blocks, pass;
-  int64_t tasks() const { return groups * row_blocks * chunks; }
+  BlockGroups groups;
+  int64_t block_floats, bias_offset;  // packed floats per output block; where the bias starts
+  bool flat;
+  int64_t span, spans;  // per task: `span` rows, or pixels when flat
+  int64_t pass;         // input groups per pass
+  int64_t tasks() const { return groups.count * spans; }
 };
 
 template <class V>
 DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
   constexpr int B = V::kWidth;
   constexpr int G = BlockedTiles<V>::kMaxGroup;
-  constexpr int PW = BlockedTiles<V>::kDirectPixels;
   DirectPlan p{};
-  p.groups = (g.ocb + G - 1) / G;
-  p.group_floats = int64_t{G} * g.gin * g.kh * g.kw * g.cg * B;
-  p.bias_offset = g.gin * g.kh * g.kw * g.cg * g.ocb * B;
+  p.groups = block_groups(g.ocb, G);
+  p.block_floats = g.gin * g.kh * g.kw * g.cg * B;
+  p.bias_offset = p.block_floats * g.ocb;
+  p.flat = g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
   const int64_t pixels = g.oh * g.ow;
-  const int64_t units = g.oh == 1 ? std::max<int64_t>(1, g.ow / (4 * PW)) : g.oh;
+  const int64_t units = p.flat ? std::max<int64_t>(1, pixels / (4 * BlockedTiles<V>::pixels(G))) : g.oh;
   const int64_t parts = std::clamp<int64_t>(
-      std::max((2 * threads + images * p.groups - 1) / (images * p.groups), (pixels + 511) / 512), 1, units);
-  p.chunk = g.oh == 1 ? (g.ow + parts - 1) / parts : g.ow;
-  p.chunks = (g.ow + p.chunk - 1) / p.chunk;
-  p.rows = g.oh == 1 ? 1 : (g.oh + parts - 1) / parts;
-  p.row_blocks = (g.oh + p.rows - 1) / p.rows;
+      std::max((2 * threads + images * p.groups.count - 1) / (images * p.groups.count), (pixels + 511) / 512),
+      1, units);
+  const int64_t extent = p.flat ? pixels : g.oh;
+  p.span = (extent + parts - 1) / parts;
+  p.spans = (extent + p.span - 1) / p.span;
   const int64_t per_group = g.kh * g.kw * g.cg * G * B * int64_t{sizeof(float)};
   p.pass = std::max<int64_t>(1, (32 << 10) / per_group);
   return p;
@@ -287,28 +330,28 @@ template <class V>
 void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const float* x, const float* packed,
                  float* y, const float* residual, const Epilogue& ep) {
   constexpr int B = V::kWidth;
-  constexpr int G = BlockedTiles<V>::kMaxGroup;
-  constexpr int PW = BlockedTiles<V>::kDirectPixels;
-  const int64_t part = task % p.chunks;
-  const int64_t rb = (task / p.chunks) % p.row_blocks;
-  const int64_t grp = task / p.chunks / p.row_blocks;
-  const int64_t nb = std::min<int64_t>(G, g.ocb - grp * G);
+  const int64_t part = task % p.spans, grp = task / p.spans;
+  const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
+  const TileFn* table = direct_tables<V>()[nb - 1].data();
+  const int pw = BlockedTiles<V>::pixels(static_cast<int>(nb));
   TileArgs a{};
   a.x = x;
-  a.w = packed + grp * p.group_floats;
-  a.bias = packed + p.bias_offset + grp * G * B;
-  a.y = y + grp * G * g.y_plane;
-  a.r = residual ? residual + grp * G * g.y_plane : nullptr;
+  a.w = packed + b0 * p.block_floats;
+  a.bias = packed + p.bias_offset + b0 * B;
+  a.y = y + b0 * g.y_plane;
+  a.r = residual ? residual + b0 * g.y_plane : nullptr;
+  const int64_t extent = p.flat ? g.oh * g.ow : g.oh;
+  const int64_t lo = part * p.span, hi = std::min(extent, lo + p.span);
   for (int64_t ib = 0; ib < g.gin; ib += p.pass) {
     a.ib0 = ib;
     a.ib1 = std::min(g.gin, ib + p.pass);
     a.first = ib == 0;
     a.last = a.ib1 == g.gin;
-    for (int64_t oy = rb * p.rows; oy < std::min(g.oh, (rb + 1) * p.rows); ++oy) {
-      a.oy = oy;
-      row_segment<PW>(g, a, ep, direct_tables<V>()[nb - 1], part * p.chunk,
-                      std::min(g.ow, (part + 1) * p.chunk));
+    if (p.flat) {
+      even_tiles(g, a, ep, table, pw, lo, hi - lo);
+      continue;
     }
+    for (int64_t oy = lo; oy < hi; ++oy) row_segment(g, a, ep, table, pw, oy, 0, g.ow);
   }
 }
 
@@ -381,10 +424,8 @@ void blocked_depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, c
     a.bias = bias + cb * B;
     a.y = y + plane * g.y_plane;
     a.r = ep.residual ? ep.residual + plane * g.y_plane : nullptr;
-    for (int64_t oy = part * rows; oy < std::min(g.oh, (part + 1) * rows); ++oy) {
-      a.oy = oy;
-      row_segment<PW>(g, a, ep, table, 0, g.ow);
-    }
+    for (int64_t oy = part * rows; oy < std::min(g.oh, (part + 1) * rows); ++oy)
+      row_segment(g, a, ep, table.data(), PW, oy, 0, g.ow);
   });
 }
 

@@ -1,0 +1,135 @@
+// Blocked convolution microbenchmark: kiln's direct and depthwise kernels on the blocked layout
+// (NCHW16c / NCHW8c) over the layer shapes of ResNet-50 and MobileNetV2, against the machine's
+// measured FMA ceiling.
+//
+//   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING]
+//
+// For each layer: median milliseconds over runs of at least S seconds, GFLOP/s and the share of
+// the FMA ceiling (`kiln peak`'s loop, measured in the same run).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cpu/isa.h"
+#include "cpu/kernels/blocked_conv.h"
+#include "ops/activation.h"
+#include "profile/peak.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Layer {
+  const char* name;
+  int64_t in_c, hw, out_c, k, stride, group;
+};
+
+// 64-byte aligned floats, uniform in [-1, 1].
+struct Buffer {
+  float* p = nullptr;
+  explicit Buffer(int64_t n, std::mt19937& rng) {
+    p = static_cast<float*>(std::aligned_alloc(64, ((std::max<int64_t>(n, 1) * 4 + 63) / 64) * 64));
+    std::uniform_real_distribution<float> dist(-1, 1);
+    for (int64_t i = 0; i < n; ++i) p[i] = dist(rng);
+  }
+  ~Buffer() { std::free(p); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kiln;
+  int threads = 1;
+  double seconds = 0.3;
+  std::string filter;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
+    if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
+  }
+  const cpu::BlockedConvKernel* k = cpu::blocked_conv_kernel(cpu::host_isa());
+  if (!k) {
+    std::fprintf(stderr, "kiln_conv_bench: this CPU has neither AVX-512 nor AVX2+FMA\n");
+    return 1;
+  }
+  cpu::ThreadPool pool(threads);
+  const double ceiling = profile::measure_fma_gflops(threads, 0.5).per_cpu;
+  std::printf("isa %s  block %d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(k->isa), k->block,
+              threads, ceiling);
+  std::printf("%-22s %-26s %10s %10s %8s\n", "layer", "in -> out, kernel", "median ms", "GFLOP/s", "ceiling");
+  const std::vector<Layer> layers = {
+      {"r50 l1 1x1 256>64", 256, 56, 64, 1, 1, 1},      {"r50 l1 1x1 64>256", 64, 56, 256, 1, 1, 1},
+      {"r50 l1 1x1 64>64", 64, 56, 64, 1, 1, 1},        {"r50 l2 1x1 512>128", 512, 28, 128, 1, 1, 1},
+      {"r50 l2 1x1 128>512", 128, 28, 512, 1, 1, 1},    {"r50 l3 1x1 1024>256", 1024, 14, 256, 1, 1, 1},
+      {"r50 l3 1x1 256>1024", 256, 14, 1024, 1, 1, 1},  {"r50 l4 1x1 2048>512", 2048, 7, 512, 1, 1, 1},
+      {"r50 l4 1x1 512>2048", 512, 7, 2048, 1, 1, 1},   {"r50 l2 down s2", 256, 56, 512, 1, 2, 1},
+      {"r50 l4 down s2", 1024, 14, 2048, 1, 2, 1},      {"r50 l2 3x3 s2", 128, 56, 128, 3, 2, 1},
+      {"r50 l4 3x3 s2", 256, 14, 256, 3, 2, 1},         {"r50 l4 3x3 @7", 512, 7, 512, 3, 1, 1},
+      {"r50 l3 3x3 @14", 256, 14, 256, 3, 1, 1},        {"mv2 1x1 16>96 @112", 16, 112, 96, 1, 1, 1},
+      {"mv2 1x1 24>144 @56", 24, 56, 144, 1, 1, 1},     {"mv2 1x1 144>24 @56", 144, 56, 24, 1, 1, 1},
+      {"mv2 1x1 32>192 @28", 32, 28, 192, 1, 1, 1},     {"mv2 1x1 192>32 @28", 192, 28, 32, 1, 1, 1},
+      {"mv2 1x1 96>576 @14", 96, 14, 576, 1, 1, 1},     {"mv2 1x1 576>96 @14", 576, 14, 96, 1, 1, 1},
+      {"mv2 1x1 160>960 @7", 160, 7, 960, 1, 1, 1},     {"mv2 1x1 960>160 @7", 960, 7, 160, 1, 1, 1},
+      {"mv2 dw 3x3 96 @112 s2", 96, 112, 96, 3, 2, 96}, {"mv2 dw 3x3 144 @56", 144, 56, 144, 3, 1, 144},
+      {"mv2 dw 3x3 576 @14", 576, 14, 576, 3, 1, 576},
+  };
+  std::mt19937 rng(1);
+  const int64_t b = k->block;
+  for (const Layer& l : layers) {
+    if (!filter.empty() && std::string(l.name).find(filter) == std::string::npos) continue;
+    cpu::Conv2dShape s;
+    s.in_c = l.in_c, s.in_h = s.in_w = l.hw, s.out_c = l.out_c, s.group = l.group;
+    s.kh = s.kw = l.k, s.sh = s.sw = l.stride;
+    s.pad_top = s.pad_left = l.k / 2;
+    s.out_h = s.out_w = (l.hw + 2 * (l.k / 2) - l.k) / l.stride + 1;
+    const bool dw = s.depthwise();
+    const int64_t icb = (s.in_c + b - 1) / b, ocb = (s.out_c + b - 1) / b;
+    Buffer x(icb * b * l.hw * l.hw, rng), y(ocb * b * s.out_h * s.out_w, rng);
+    Buffer w(s.out_c * (s.in_c / s.group) * l.k * l.k, rng), bias(s.out_c, rng);
+    Buffer packed(
+        dw ? cpu::blocked_depthwise_packed_floats(*k, s) : cpu::blocked_direct_packed_floats(*k, s, false),
+        rng);
+    Buffer scratch(dw ? 0 : k->direct_scratch_floats(s, false), rng);
+    if (dw)
+      cpu::blocked_depthwise_pack(*k, s, w.p, bias.p, packed.p);
+    else
+      cpu::blocked_direct_pack(*k, s, false, w.p, bias.p, packed.p);
+    cpu::Epilogue ep;
+    ep.activation = static_cast<int>(ops::Activation::kRelu);
+    auto run = [&] {
+      if (dw)
+        k->depthwise(pool, s, x.p, packed.p, y.p, ep);
+      else
+        k->direct(pool, s, false, x.p, packed.p, y.p, ep, scratch.p);
+    };
+    run();
+    std::vector<double> ms;
+    const auto start = Clock::now();
+    while (ms.size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
+      const auto t0 = Clock::now();
+      run();
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    const double med = median(ms);
+    const double flop = 2.0 * s.out_c * s.out_h * s.out_w * (s.in_c / s.group) * l.k * l.k;
+    const double gflops = flop / (med * 1e6);
+    char shape[64];
+    std::snprintf(shape, sizeof shape, "%lld>%lld %lldx%lld s%lld @%lld", static_cast<long long>(l.in_c),
+                  static_cast<long long>(l.out_c), static_cast<long long>(l.k), static_cast<long long>(l.k),
+                  static_cast<long long>(l.stride), static_cast<long long>(l.hw));
+    std::printf("%-22s %-26s %10.3f %10.1f %7.1f%%\n", l.name, shape, med, gflops, 100 * gflops / ceiling);
+  }
+  return 0;
+}
