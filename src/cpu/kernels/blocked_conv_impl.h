@@ -18,6 +18,7 @@ struct BlockedGeom {
   int64_t icb, ocb;        // input and output blocks
   int64_t gin, cg, x_pix;  // input channel groups, channels per group, floats per input pixel:
                            // blocked input icb, b, b; planar input in_c, 1, 1
+  int64_t last_cg;         // real channels of the last group (its other lanes are padding)
   int64_t ih, iw, oh, ow;  // image and output rows/columns
   int64_t kh, kw, sh, sw, dh, dw, pt, pl;
   int64_t x_plane, y_plane;  // floats per input group and per output block: ih*iw*x_pix, oh*ow*b
@@ -29,6 +30,7 @@ inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b, bool planar_inp
   g.icb = (s.in_c + b - 1) / b;
   g.gin = planar_input ? s.in_c : g.icb;
   g.cg = g.x_pix = planar_input ? 1 : b;
+  g.last_cg = planar_input ? 1 : s.in_c - (g.icb - 1) * b;
   g.ocb = (s.out_c + b - 1) / b;
   g.ih = s.in_h, g.iw = s.in_w, g.oh = s.out_h, g.ow = s.out_w;
   g.kh = s.kh, g.kw = s.kw, g.sh = s.sh, g.sw = s.sw, g.dh = s.dh, g.dw = s.dw, g.pt = s.pad_top,
@@ -106,7 +108,8 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   const int64_t tap_floats = g.cg * NB * B;
   // The inner loop runs over the b lanes of an input block (blocked input) or, for a planar image
   // (one channel per group), over the taps of a kernel row: either way the weights of step c are
-  // the next NB vectors and the input moves by `step` floats.
+  // the next NB vectors and the input moves by `step` floats. An input block with padding lanes
+  // (the last of 24 channels) runs over its real lanes only.
   const bool taps_inner = g.cg == 1;
   const int64_t step = taps_inner ? g.dw : 1;
   for (int64_t ky = 0; ky < g.kh; ++ky) {
@@ -117,14 +120,15 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       const float* xr = a.x + ib * g.x_plane + ky * g.dh * g.iw * g.x_pix;
       const float* wk = a.w + (ib * g.kh + ky) * g.kw * tap_floats;
       const int64_t kx_end = taps_inner ? a.kx_lo + 1 : a.kx_hi;
-      const int steps = static_cast<int>(taps_inner ? a.kx_hi - a.kx_lo : g.cg);
+      const bool partial = ib == g.gin - 1 && g.last_cg < g.cg;
+      const int steps = static_cast<int>(taps_inner ? a.kx_hi - a.kx_lo : partial ? g.last_cg : g.cg);
       for (int64_t kx = a.kx_lo; kx < kx_end; ++kx) {
         // One pointer per pixel: every step's address is then pointer + offset.
         const float* xq[PW];
 #pragma GCC unroll 16
         for (int p = 0; p < PW; ++p) xq[p] = xr + start[p] + kx * g.dw * g.x_pix;
         const float* wp = wk + kx * tap_floats;
-        if (!taps_inner) {
+        if (!taps_inner && !partial) {
           // A whole input block, unrolled: immediate offsets, no loop counter among the FMAs.
 #pragma GCC unroll 16
           for (int c = 0; c < B; ++c) {
@@ -140,7 +144,8 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
           }
           continue;
         }
-        // Taps of a planar image's row: a loop of NB loads, PW broadcasts and NB*PW FMAs.
+        // Taps of a planar image's row or a partial block's lanes: a loop of NB loads, PW
+        // broadcasts and NB*PW FMAs.
         int64_t off = 0;
 #pragma GCC unroll 1
         for (int c = 0; c < steps; ++c, off += step) {
@@ -300,7 +305,13 @@ struct DirectPlan {
   bool flat;
   int64_t span, spans;  // per task: `span` rows, or pixels when flat
   int64_t pass;         // input groups per pass
+  // Task order: every group of one span before the next span (the span's input is read from L2
+  // by all groups; the weights stream once per span) or every span of one group first (the
+  // weights stay in L2; the input streams once per group), whichever moves fewer bytes.
+  bool span_major;
   int64_t tasks() const { return groups.count * spans; }
+  int64_t group_of(int64_t task) const { return span_major ? task % groups.count : task / spans; }
+  int64_t span_of(int64_t task) const { return span_major ? task / groups.count : task % spans; }
 };
 
 template <class V>
@@ -320,8 +331,14 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
   const int64_t extent = p.flat ? pixels : g.oh;
   p.span = (extent + parts - 1) / parts;
   p.spans = (extent + p.span - 1) / p.span;
-  const int64_t per_group = g.kh * g.kw * g.cg * G * B * int64_t{sizeof(float)};
-  p.pass = std::max<int64_t>(1, (32 << 10) / per_group);
+  // Passes of at most ~32 KB of the largest group's weights, as even as can be (9 input blocks:
+  // 5 + 4, not 8 + 1: a pass of few blocks pays its tiles' loads and stores for little work).
+  const int64_t widest = p.groups.base + (p.groups.extra > 0 ? 1 : 0);
+  const int64_t per_input = g.kh * g.kw * g.cg * widest * B * int64_t{sizeof(float)};
+  const int64_t most = std::max<int64_t>(1, (32 << 10) / per_input), passes = (g.gin + most - 1) / most;
+  p.pass = (g.gin + passes - 1) / passes;
+  const double input = double(g.gin) * g.x_plane, weights = double(p.block_floats) * g.ocb;
+  p.span_major = input + weights * p.spans < input * p.groups.count + weights;
   return p;
 }
 
@@ -330,7 +347,7 @@ template <class V>
 void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const float* x, const float* packed,
                  float* y, const float* residual, const Epilogue& ep) {
   constexpr int B = V::kWidth;
-  const int64_t part = task % p.spans, grp = task / p.spans;
+  const int64_t part = p.span_of(task), grp = p.group_of(task);
   const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
   const TileFn* table = direct_tables<V>()[nb - 1].data();
   const int pw = BlockedTiles<V>::pixels(static_cast<int>(nb));
