@@ -325,11 +325,19 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
   p.flat = g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
   const int64_t pixels = g.oh * g.ow;
   const int64_t units = p.flat ? std::max<int64_t>(1, pixels / (4 * BlockedTiles<V>::pixels(G))) : g.oh;
-  const int64_t parts = std::clamp<int64_t>(
-      std::max((2 * threads + images * p.groups.count - 1) / (images * p.groups.count), (pixels + 511) / 512),
-      1, units);
+  const int64_t per_part = images * p.groups.count;
+  const int64_t parts =
+      std::clamp<int64_t>(std::max((2 * threads + per_part - 1) / per_part, (pixels + 511) / 512), 1, units);
   const int64_t extent = p.flat ? pixels : g.oh;
-  p.span = (extent + parts - 1) / parts;
+  // Tasks a multiple of the threads where spans allow (7 equal tasks on 2 threads run as 4 + 3).
+  auto spans_of = [&](int64_t n) { return (extent + (extent + n - 1) / n - 1) / ((extent + n - 1) / n); };
+  int64_t chosen = parts;
+  for (int64_t n = parts; n <= std::min(units, 2 * parts); ++n)
+    if ((spans_of(n) * per_part) % threads == 0) {
+      chosen = n;
+      break;
+    }
+  p.span = (extent + chosen - 1) / chosen;
   p.spans = (extent + p.span - 1) / p.span;
   // Passes of at most ~32 KB of the largest group's weights, as even as can be (9 input blocks:
   // 5 + 4, not 8 + 1: a pass of few blocks pays its tiles' loads and stores for little work).
