@@ -112,25 +112,6 @@ void evict(const void* p, int64_t bytes) {
   _mm_clflush(c + bytes - 1);
 }
 
-/// Median microseconds of `run` over at least 5 runs and ~20 ms of runs (at most 50), after a
-/// warm-up; `cool` runs before each, untimed.
-template <typename F, typename C>
-Expected<double> time_median(F&& run, C&& cool) {
-  KILN_RETURN_IF_ERROR(run());
-  std::vector<double> us;
-  double total = 0;
-  while (us.size() < 5 || (us.size() < 50 && total < 20e3)) {
-    cool();
-    _mm_mfence();
-    auto t0 = Clock::now();
-    KILN_RETURN_IF_ERROR(run());
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-    total += us.back();
-  }
-  std::nth_element(us.begin(), us.begin() + us.size() / 2, us.end());
-  return us[us.size() / 2];
-}
-
 struct Prepared {
   std::vector<Tensor> tensors;
   std::vector<int64_t> params;
@@ -150,32 +131,52 @@ const std::vector<TacticTiming>* complete_entry(const TimingCache& cache, const 
 }
 
 /// Times each tactic on the node's shapes (random inputs, the prepared weights), fastest first.
+/// The tactics take turns, one run each per round, so a slow phase of a shared machine (they last
+/// from milliseconds to seconds here) hits every candidate alike; a tactic's time is its fastest
+/// run, since noise only ever adds. At least 5 rounds, then rounds until each tactic has run
+/// ~20 ms (at most 50), after one warm-up run each.
 Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node,
                                                  const std::vector<const cpu::Tactic*>& tactics,
                                                  const std::vector<Prepared>& prepared, cpu::ThreadPool& pool,
                                                  std::vector<float>& scratch, int threads) {
-  std::vector<TacticTiming> timings;
   Bench bench = make_bench(node);
+  int64_t floats = 0;
+  for (const cpu::Tactic* t : tactics)
+    floats = std::max(floats, t->workspace_floats ? t->workspace_floats(node, t->isa, threads) : int64_t{0});
+  if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
+  float* aligned =
+      reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
+  std::vector<std::vector<const Tensor*>> prep(tactics.size());
+  std::vector<cpu::TacticArgs> args;
   for (size_t i = 0; i < tactics.size(); ++i) {
-    const cpu::Tactic& t = *tactics[i];
-    int64_t floats = t.workspace_floats ? t.workspace_floats(node, t.isa, threads) : 0;
-    if (static_cast<int64_t>(scratch.size()) < floats + 16) scratch.resize(floats + 16);
-    float* aligned =
-        reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
-    std::vector<const Tensor*> prep;
-    for (const Tensor& p : prepared[i].tensors) prep.push_back(&p);
-    cpu::TacticArgs args{node, t.isa, bench.in_ptrs, bench.out_ptrs, prep, prepared[i].params, pool, aligned};
-    // Weights cold (what prepare() made of them, else the constant inputs), activations warm.
-    auto cool = [&] {
-      for (const Tensor* p : prep) evict(p->raw(), p->nbytes());
-      if (!prep.empty()) return;
-      for (size_t k = 0; k < node.inputs.size(); ++k)
-        if (node.inputs[k] && node.inputs[k]->is_constant() && bench.in_ptrs[k])
-          evict(bench.in_ptrs[k]->raw(), bench.in_ptrs[k]->nbytes());
-    };
-    KILN_ASSIGN_OR_RETURN(double us, time_median([&] { return t.run(args); }, cool));
-    timings.push_back({t.name, us});
+    for (const Tensor& p : prepared[i].tensors) prep[i].push_back(&p);
+    args.push_back(
+        {node, tactics[i]->isa, bench.in_ptrs, bench.out_ptrs, prep[i], prepared[i].params, pool, aligned});
+    KILN_RETURN_IF_ERROR(tactics[i]->run(args[i]));
   }
+  // Weights cold (what prepare() made of them, else the constant inputs), activations warm.
+  auto cool = [&](size_t i) {
+    for (const Tensor* p : prep[i]) evict(p->raw(), p->nbytes());
+    if (!prep[i].empty()) return;
+    for (size_t k = 0; k < node.inputs.size(); ++k)
+      if (node.inputs[k] && node.inputs[k]->is_constant() && bench.in_ptrs[k])
+        evict(bench.in_ptrs[k]->raw(), bench.in_ptrs[k]->nbytes());
+  };
+  std::vector<double> best(tactics.size(), 0), total(tactics.size(), 0);
+  for (int round = 0; round < 50; ++round) {
+    if (round >= 5 && *std::min_element(total.begin(), total.end()) >= 20e3) break;
+    for (size_t i = 0; i < tactics.size(); ++i) {
+      cool(i);
+      _mm_mfence();
+      const auto t0 = Clock::now();
+      KILN_RETURN_IF_ERROR(tactics[i]->run(args[i]));
+      const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+      best[i] = round == 0 ? us : std::min(best[i], us);
+      total[i] += us;
+    }
+  }
+  std::vector<TacticTiming> timings;
+  for (size_t i = 0; i < tactics.size(); ++i) timings.push_back({tactics[i]->name, best[i]});
   std::sort(timings.begin(), timings.end(),
             [](const TacticTiming& a, const TacticTiming& b) { return a.microseconds < b.microseconds; });
   return timings;
@@ -248,7 +249,8 @@ std::string cache_key(const ir::Node& node, const std::string& isa, int threads)
   std::sort(names.begin(), names.end());
   for (const std::string& name : names)
     if (name != "kiln_fused") key << name << '=' << attr_text(node.attrs.at(name)) << ';';
-  // "cold": timed with the weights evicted first (timings of older caches are not comparable).
+  // "cold": the fastest of interleaved runs with the weights evicted first (timings of older
+  // caches, warm medians, are not comparable).
   key << '|' << isa << "|t" << threads << "|cold";
   return key.str();
 }
