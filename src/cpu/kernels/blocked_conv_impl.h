@@ -590,17 +590,28 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
   constexpr int B = V::kWidth;
   const int64_t blocks = (s.in_c + B - 1) / B, in_plane = s.in_h * s.in_w * B,
                 out_plane = s.out_h * s.out_w * B;
+  // Columns whose window lies inside every row: no per-pixel bounds there, and a 3-wide window
+  // (ResNet's 3x3 / 2) unrolled.
+  const BlockedGeom g = blocked_geom(s, B);
   pool.parallel_for(s.batch * blocks, [&](int64_t task, int) {
     const float* xp = x + task * in_plane;
     float* yp = y + task * out_plane;
     for (int64_t oy = 0; oy < s.out_h; ++oy) {
       const auto [ky0, ky1] = taps_inside(oy * s.sh - s.pad_top, s.kh, s.dh, s.in_h);
+      const float* top = xp + (oy * s.sh - s.pad_top) * s.in_w * B;
       for (int64_t ox = 0; ox < s.out_w; ++ox) {
-        const auto [kx0, kx1] = taps_inside(ox * s.sw - s.pad_left, s.kw, s.dw, s.in_w);
         T m = V::set1(-std::numeric_limits<float>::infinity());
-        for (int64_t ky = ky0; ky < ky1; ++ky) {
-          const float* row = xp + ((oy * s.sh - s.pad_top + ky * s.dh) * s.in_w + ox * s.sw - s.pad_left) * B;
-          for (int64_t kx = kx0; kx < kx1; ++kx) m = V::max(m, V::load(row + kx * s.dw * B));
+        const float* col = top + (ox * s.sw - s.pad_left) * B;
+        if (ox >= g.ox_lo && ox < g.ox_hi && s.kw == 3) {
+          for (int64_t ky = ky0; ky < ky1; ++ky) {
+            const float* r = col + ky * s.dh * s.in_w * B;
+            m = V::max(m, V::max(V::load(r), V::max(V::load(r + s.dw * B), V::load(r + 2 * s.dw * B))));
+          }
+        } else {
+          const auto [kx0, kx1] = taps_inside(ox * s.sw - s.pad_left, s.kw, s.dw, s.in_w);
+          for (int64_t ky = ky0; ky < ky1; ++ky)
+            for (int64_t kx = kx0; kx < kx1; ++kx)
+              m = V::max(m, V::load(col + (ky * s.dh * s.in_w + kx * s.dw) * B));
         }
         V::store(yp + (oy * s.out_w + ox) * B, m);
       }

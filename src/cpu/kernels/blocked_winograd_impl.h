@@ -110,6 +110,13 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
             if (oy >= s.out_h) break;
             T out[4];
             winograd_at<V>(t[r], out);
+            if (tx * 4 + 4 <= s.out_w) {  // a whole row of the tile: the activation chosen once
+              T row[4][1];
+              for (int c = 0; c < 4; ++c) row[c][0] = V::add(out[c], bv);
+              finish_tile<V>(row, yn + ob * y_plane, rn ? rn + ob * y_plane : nullptr, 0,
+                             (oy * s.out_w + tx * 4) * B, ep);
+              continue;
+            }
             for (int c = 0; c < 4; ++c) {
               const int64_t ox = tx * 4 + c;
               if (ox >= s.out_w) break;
