@@ -39,6 +39,15 @@ void copy_by_axis_offsets(const void* src, void* dst, const Shape& out_shape,
 /// (output dim d is input dim perm[d]).
 std::vector<std::vector<int64_t>> transpose_offsets(const Shape& in_shape, const std::vector<int64_t>& perm);
 
+/// Per-axis offset tables of Slice for an input of `shape` (output dim d has offsets[d].size()
+/// elements), from a context where its starts, ends, axes and steps are known; an error naming
+/// the node when they are not or are invalid.
+Expected<std::vector<std::vector<int64_t>>> slice_offsets(const InferContext& ctx, const Shape& shape);
+
+/// Transpose's perm for an input of `rank` (the attribute, or the dims reversed); an error naming
+/// the node when it is not a permutation of 0..rank-1.
+Expected<std::vector<int64_t>> transpose_permutation(const ir::Node& node, size_t rank);
+
 /// Copies `t` permuted by `perm` into a new tensor.
 Tensor transpose_tensor(const Tensor& t, const std::vector<int64_t>& perm);
 

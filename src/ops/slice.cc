@@ -119,23 +119,31 @@ Status infer(InferContext& ctx) {
 
 Status run(RunContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const InferContext ictx = known_infer_context(ctx);
-  KILN_ASSIGN_OR_RETURN(std::vector<AxisSlice> slices, plan(ctx.node, x.shape(), params(ictx)));
-  const std::vector<int64_t> strides = strides_of(x.shape());
-  Shape out_shape(slices.size());
-  std::vector<std::vector<int64_t>> offsets(slices.size());
-  for (size_t d = 0; d < slices.size(); ++d) {
-    out_shape[d] = slices[d].len;
-    for (int64_t i = 0; i < slices[d].len; ++i) {
-      offsets[d].push_back((slices[d].start + i * slices[d].step) * strides[d]);
-    }
-  }
+  KILN_ASSIGN_OR_RETURN(std::vector<std::vector<int64_t>> offsets,
+                        slice_offsets(known_infer_context(ctx), x.shape()));
+  Shape out_shape(offsets.size());
+  for (size_t d = 0; d < offsets.size(); ++d) out_shape[d] = static_cast<int64_t>(offsets[d].size());
   Tensor& y = ctx.allocate_output(0, x.dtype(), out_shape);
   copy_by_axis_offsets(x.raw(), y.raw(), out_shape, offsets, dtype_size(x.dtype()));
   return Status::ok();
 }
 
 }  // namespace
+
+Expected<std::vector<std::vector<int64_t>>> slice_offsets(const InferContext& ctx, const Shape& shape) {
+  const Params p = params(ctx);
+  if (!p.starts || !p.ends || (p.axes_given && !p.axes) || (p.steps_given && !p.steps))
+    return invalid_argument(ctx.node.describe() + ": starts, ends, axes and steps are not known");
+  KILN_ASSIGN_OR_RETURN(std::vector<AxisSlice> slices, plan(ctx.node, shape, p));
+  const std::vector<int64_t> strides = strides_of(shape);
+  std::vector<std::vector<int64_t>> offsets(slices.size());
+  for (size_t d = 0; d < slices.size(); ++d) {
+    if (slices[d].len < 0) return invalid_argument(ctx.node.describe() + ": the input's shape is not known");
+    for (int64_t i = 0; i < slices[d].len; ++i)
+      offsets[d].push_back((slices[d].start + i * slices[d].step) * strides[d]);
+  }
+  return offsets;
+}
 
 KILN_REGISTER_OP({.op_type = "Slice", .infer = infer, .reference = run, .cost = data_movement_cost});
 

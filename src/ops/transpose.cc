@@ -2,9 +2,8 @@
 #include "ops/data_movement.h"
 
 namespace kiln::ops {
-namespace {
 
-Expected<std::vector<int64_t>> permutation(const ir::Node& node, size_t rank) {
+Expected<std::vector<int64_t>> transpose_permutation(const ir::Node& node, size_t rank) {
   std::vector<int64_t> perm = node.attr_ints("perm");
   if (!node.has_attr("perm")) {
     for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
@@ -25,6 +24,8 @@ Expected<std::vector<int64_t>> permutation(const ir::Node& node, size_t rank) {
   return perm;
 }
 
+namespace {
+
 Status infer(InferContext& ctx) {
   const DataType dt = ctx.dtype(0);
   if (!ctx.input(0).rank_known) {
@@ -36,7 +37,7 @@ Status infer(InferContext& ctx) {
     return Status::ok();
   }
   const Shape& in = ctx.shape(0);
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> perm, permutation(ctx.node, in.size()));
+  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> perm, transpose_permutation(ctx.node, in.size()));
   Shape out(in.size());
   for (size_t d = 0; d < in.size(); ++d) out[d] = in[perm[d]];
   ctx.set_output(0, dt, std::move(out));
@@ -45,7 +46,7 @@ Status infer(InferContext& ctx) {
 
 Status run(RunContext& ctx) {
   const Tensor& x = ctx.input(0);
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> perm, permutation(ctx.node, x.shape().size()));
+  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> perm, transpose_permutation(ctx.node, x.shape().size()));
   ctx.set_output(0, transpose_tensor(x, perm));
   return Status::ok();
 }
