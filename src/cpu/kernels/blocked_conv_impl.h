@@ -123,6 +123,24 @@ struct TileArgs {
   bool first = true, last = true;
 };
 
+// One step of a direct tile: NB weight vectors from w, each pixel's input at xq[p][off]
+// broadcast, NB x PW FMAs.
+template <class V, int NB, int PW>
+[[gnu::always_inline]] inline void direct_step(typename V::T (&acc)[PW][NB], const float* w,
+                                               const float* const (&xq)[PW], int64_t off) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  T wv[NB];
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j) wv[j] = V::load(w + j * B);
+#pragma GCC unroll 16
+  for (int p = 0; p < PW; ++p) {
+    const T xv = V::set1(xq[p][off]);
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
+  }
+}
+
 // Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
 // [kx_lo, kx_hi).
 template <class V, int NB, int PW>
@@ -174,34 +192,13 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
         if (!taps_inner && !partial) {
           // A whole input block, unrolled: immediate offsets, no loop counter among the FMAs.
 #pragma GCC unroll 16
-          for (int c = 0; c < B; ++c) {
-            T wv[NB];
-#pragma GCC unroll 8
-            for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
-#pragma GCC unroll 16
-            for (int p = 0; p < PW; ++p) {
-              const T xv = V::set1(xq[p][c]);
-#pragma GCC unroll 8
-              for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
-            }
-          }
+          for (int c = 0; c < B; ++c) direct_step<V>(acc, wp + c * NB * B, xq, c);
           continue;
         }
-        // Taps of a planar image's row or a partial block's lanes: a loop of NB loads, PW
-        // broadcasts and NB*PW FMAs.
+        // Taps of a planar image's row or a partial block's lanes: a loop.
         int64_t off = 0;
 #pragma GCC unroll 1
-        for (int c = 0; c < steps; ++c, off += step) {
-          T wv[NB];
-#pragma GCC unroll 8
-          for (int j = 0; j < NB; ++j) wv[j] = V::load(wp + (c * NB + j) * B);
-#pragma GCC unroll 16
-          for (int p = 0; p < PW; ++p) {
-            const T xv = V::set1(xq[p][off]);
-#pragma GCC unroll 8
-            for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
-          }
-        }
+        for (int c = 0; c < steps; ++c, off += step) direct_step<V>(acc, wp + c * NB * B, xq, off);
       }
     }
   }
