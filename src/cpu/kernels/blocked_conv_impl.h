@@ -590,6 +590,35 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
   // Columns whose window lies inside every row: no per-pixel bounds there, and a 3-wide window
   // (ResNet's 3x3 / 2) unrolled.
   const BlockedGeom g = blocked_geom(s, B);
+  // Large windows (YOLOX's 5x5 to 13x13 SPP pools) in two passes over a plane that fits the
+  // stack: the max along each input row's windows, then down the columns (kw + kh loads per
+  // output, not kw x kh).
+  constexpr int64_t kRowsFloats = 16384;
+  if (s.kh * s.kw > 9 && s.in_h * s.out_w * B <= kRowsFloats) {
+    pool.parallel_for(s.batch * blocks, [&](int64_t task, int) {
+      alignas(64) float rows[kRowsFloats];
+      const float* xp = x + task * in_plane;
+      for (int64_t iy = 0; iy < s.in_h; ++iy)
+        for (int64_t ox = 0; ox < s.out_w; ++ox) {
+          const auto [kx0, kx1] = taps_inside(ox * s.sw - s.pad_left, s.kw, s.dw, s.in_w);
+          const float* row = xp + (iy * s.in_w + ox * s.sw - s.pad_left) * B;
+          T m = V::set1(-std::numeric_limits<float>::infinity());
+          for (int64_t kx = kx0; kx < kx1; ++kx) m = V::max(m, V::load(row + kx * s.dw * B));
+          V::store(rows + (iy * s.out_w + ox) * B, m);
+        }
+      float* yp = y + task * out_plane;
+      for (int64_t oy = 0; oy < s.out_h; ++oy) {
+        const auto [ky0, ky1] = taps_inside(oy * s.sh - s.pad_top, s.kh, s.dh, s.in_h);
+        const float* col = rows + (oy * s.sh - s.pad_top) * s.out_w * B;
+        for (int64_t ox = 0; ox < s.out_w; ++ox) {
+          T m = V::set1(-std::numeric_limits<float>::infinity());
+          for (int64_t ky = ky0; ky < ky1; ++ky) m = V::max(m, V::load(col + (ky * s.dh * s.out_w + ox) * B));
+          V::store(yp + (oy * s.out_w + ox) * B, m);
+        }
+      }
+    });
+    return;
+  }
   pool.parallel_for(s.batch * blocks, [&](int64_t task, int) {
     const float* xp = x + task * in_plane;
     float* yp = y + task * out_plane;
