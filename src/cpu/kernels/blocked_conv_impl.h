@@ -108,6 +108,14 @@ inline void finish_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, 
   }
 }
 
+// The next pass's weights, fetched into L2 a share per tile while this pass computes: a deep
+// layer's weights come from memory (timed with them cold, ResNet-50's last 1x1 layers ran 12%
+// slower; this wins back about a third of that).
+struct WeightPrefetch {
+  const char *next = nullptr, *end = nullptr;
+  int64_t per_tile = 0;  // cache lines per tile
+};
+
 struct TileArgs {
   const float* x;     // the image's first input block
   const float* w;     // the group's packed weights
@@ -121,6 +129,7 @@ struct TileArgs {
   // bias, later ones from the partial sums in y; the last applies the epilogue.
   int64_t ib0 = 0, ib1 = 0;
   bool first = true, last = true;
+  WeightPrefetch* prefetch = nullptr;
 };
 
 // One step of a direct tile: NB weight vectors from w, each pixel's input at xq[p][off]
@@ -155,6 +164,10 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
 #pragma GCC unroll 16
     for (int p = 0; p < PW; ++p) acc[p][j] = a.first ? bv : V::load(a.y + j * g.y_plane + at + p * B);
   }
+  if (a.prefetch)
+    for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
+         ++i, a.prefetch->next += 64)
+      _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
   // Where each pixel's window starts in an input plane (tap 0, 0; it may lie in the padding).
   int64_t start[PW];
   {
@@ -399,11 +412,18 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   a.r = residual ? residual + b0 * g.y_plane : nullptr;
   const int64_t extent = p.flat ? g.oh * g.ow : g.oh;
   const int64_t lo = part * p.span, hi = std::min(extent, lo + p.span);
+  const int64_t per_input = g.kh * g.kw * g.cg * nb * B * int64_t{sizeof(float)};  // bytes per input group
+  const int64_t tiles = p.flat ? (hi - lo + pw - 1) / pw : (hi - lo) * ((g.ow + pw - 1) / pw);
+  WeightPrefetch fetch;
   for (int64_t ib = 0; ib < g.gin; ib += p.pass) {
     a.ib0 = ib;
     a.ib1 = std::min(g.gin, ib + p.pass);
     a.first = ib == 0;
     a.last = a.ib1 == g.gin;
+    fetch.next = reinterpret_cast<const char*>(a.w) + a.ib1 * per_input;
+    fetch.end = reinterpret_cast<const char*>(a.w) + std::min(g.gin, a.ib1 + p.pass) * per_input;
+    fetch.per_tile = ((fetch.end - fetch.next) / 64 + tiles - 1) / std::max<int64_t>(tiles, 1);
+    a.prefetch = fetch.next < fetch.end ? &fetch : nullptr;
     if (p.flat) {
       even_tiles(g, a, ep, table, pw, lo, hi - lo);
       continue;
