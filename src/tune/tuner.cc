@@ -302,7 +302,11 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
         ++tuned;
       }
     }
-    // The winner: the fastest timed tactic that is still a candidate, else the heuristic's first.
+    // The winner: the fastest timed tactic that is still a candidate, else the heuristic's first
+    // (a cache file written by hand or merged need not list them fastest first).
+    std::stable_sort(timings.begin(), timings.end(), [](const TacticTiming& a, const TacticTiming& b) {
+      return a.microseconds < b.microseconds;
+    });
     size_t pick = 0;
     for (const TacticTiming& tt : timings) {
       auto it = std::find_if(tactics.begin(), tactics.end(),

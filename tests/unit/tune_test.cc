@@ -1,10 +1,14 @@
 // Tuning with a timing cache: the first build times every layer (and the layout pass's blocked
 // alternatives) and writes the file; a second build of the same model times nothing and makes
-// every choice the same, layout included.
+// every choice the same, layout included, even with each layer's timings listed in reverse.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "cpu/isa.h"
 #include "kiln/engine.h"
@@ -42,6 +46,37 @@ TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
     EXPECT_EQ(a[i].op, b[i].op) << a[i].name;  // the same layout decisions
     EXPECT_EQ(a[i].tactic, b[i].tactic) << a[i].name;
   }
+  // A cache written by hand or merged may list a layer's tactics in any order: reversed, the
+  // fastest must still win (planar, where layers have several candidates: AVX-512 and AVX2
+  // depthwise, GEMM tiles).
+  cfg.layout = "planar";
+  auto planar = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(planar.has_value()) << planar.status().message();
+  {
+    std::ifstream in(cache);
+    std::stringstream reversed;
+    for (std::string line; std::getline(in, line);) {
+      const size_t tab = line.find('\t');
+      if (tab == std::string::npos) {
+        reversed << line << '\n';
+        continue;
+      }
+      std::vector<std::string> items;
+      std::stringstream list(line.substr(tab + 1));
+      for (std::string item; std::getline(list, item, ',');) items.push_back(item);
+      reversed << line.substr(0, tab + 1);
+      for (size_t i = items.size(); i-- > 0;) reversed << items[i] << (i ? "," : "");
+      reversed << '\n';
+    }
+    in.close();
+    std::ofstream(cache) << reversed.str();
+  }
+  auto third = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(third.has_value()) << third.status().message();
+  EXPECT_EQ((*third)->build_report().tuned_layers, 0);
+  const auto &p = (*planar)->layers(), &c = (*third)->layers();
+  ASSERT_EQ(p.size(), c.size());
+  for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(p[i].tactic, c[i].tactic) << p[i].name;
   std::filesystem::remove(cache);
 }
 
