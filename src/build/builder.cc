@@ -208,7 +208,8 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   // inside it, and a Split whose outputs were all placed inside its input have nothing left to do.
   for (int s = 0; s < n_steps; ++s) {
     const ir::Node& n = *nodes[s];
-    runtime::Step step{&n, "reference", {}};
+    runtime::Step step;
+    step.node = &n;
     const ops::OpDef* def = ops::find_op(n.domain, n.op_type);
     if (!n.outputs.empty() && n.outputs[0] && id.count(n.outputs[0])) {
       int o = id[n.outputs[0]];

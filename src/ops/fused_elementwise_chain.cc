@@ -10,7 +10,10 @@ namespace kiln::ops {
 
 namespace {
 
-std::string step_prefix(size_t i) { return "s" + std::to_string(i) + "."; }
+std::string step_prefix(size_t i) {
+  std::string s = "s";  // (not "s" + to_string(i): GCC 12 reports a false -Wrestrict on it)
+  return s.append(std::to_string(i)).append(".");
+}
 
 template <typename T>
 ir::Attribute list_attr(ir::Attribute::Kind kind, std::vector<T> values) {

@@ -163,6 +163,11 @@ Cost op_cost(const ir::Node& node, std::span<const TensorType> inputs, std::span
 #define KILN_OP_CONCAT_INNER_(a, b) a##b
 #define KILN_OP_CONCAT_(a, b) KILN_OP_CONCAT_INNER_(a, b)
 /// In an op's .cc file: `KILN_REGISTER_OP({.op_type = "Relu", .infer = infer, .reference = run});`
+/// (The fields left out keep their defaults: GCC 12's -Wmissing-field-initializers would name each
+/// one for every op, so it is off for the registration.)
 #define KILN_REGISTER_OP(...)                                                         \
+  _Pragma("GCC diagnostic push");                                                     \
+  _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"");                 \
   [[maybe_unused]] static const bool KILN_OP_CONCAT_(kiln_op_registered_, __LINE__) = \
-      ::kiln::ops::register_op(::kiln::ops::OpDef __VA_ARGS__)
+      ::kiln::ops::register_op(::kiln::ops::OpDef __VA_ARGS__);                       \
+  _Pragma("GCC diagnostic pop")

@@ -327,7 +327,7 @@ Cost cost(const ir::Node& node, std::span<const TensorType> in, std::span<const 
 
 [[maybe_unused]] static const bool kRegistered = [] {
   for (const ReduceDef& d : kReduceDefs)
-    register_op({.op_type = d.op_type, .infer = infer, .reference = run, .cost = cost});
+    register_op({.op_type = d.op_type, .domain = "", .infer = infer, .reference = run, .cost = cost});
   return true;
 }();
 

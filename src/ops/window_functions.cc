@@ -66,7 +66,8 @@ Status run(RunContext& ctx) {
 }  // namespace
 
 [[maybe_unused]] static const bool kRegistered = [] {
-  for (const WindowDef& d : kWindows) register_op({.op_type = d.op_type, .infer = infer, .reference = run});
+  for (const WindowDef& d : kWindows)
+    register_op({.op_type = d.op_type, .domain = "", .infer = infer, .reference = run});
   return true;
 }();
 

@@ -11,10 +11,18 @@ struct Named {
   uint64_t bit;
   const char* name;
 };
-constexpr Named kNames[] = {{kSse42, "sse4.2"},       {kAvx, "avx"},         {kAvx2, "avx2"},
-                            {kFma, "fma"},            {kF16c, "f16c"},       {kAvx512f, "avx512f"},
-                            {kAvx512bw, "avx512bw"},  {kAvx512vl, "avx512vl"}, {kAvx512dq, "avx512dq"},
-                            {kAvx512vnni, "avx512vnni"}, {kAvx512bf16, "avx512bf16"}, {kAvxVnni, "avxvnni"}};
+constexpr Named kNames[] = {{kSse42, "sse4.2"},
+                            {kAvx, "avx"},
+                            {kAvx2, "avx2"},
+                            {kFma, "fma"},
+                            {kF16c, "f16c"},
+                            {kAvx512f, "avx512f"},
+                            {kAvx512bw, "avx512bw"},
+                            {kAvx512vl, "avx512vl"},
+                            {kAvx512dq, "avx512dq"},
+                            {kAvx512vnni, "avx512vnni"},
+                            {kAvx512bf16, "avx512bf16"},
+                            {kAvxVnni, "avxvnni"}};
 
 uint64_t xgetbv0() {
   uint32_t eax, edx;
@@ -54,7 +62,8 @@ Target detect_target(int threads) {
   char brand[49] = {};
   unsigned* w = reinterpret_cast<unsigned*>(brand);
   if (__get_cpuid(0x80000000, &a, &b, &c, &d) && a >= 0x80000004) {
-    for (unsigned leaf = 0; leaf < 3; ++leaf) __get_cpuid(0x80000002 + leaf, &w[leaf * 4], &w[leaf * 4 + 1], &w[leaf * 4 + 2], &w[leaf * 4 + 3]);
+    for (unsigned leaf = 0; leaf < 3; ++leaf)
+      __get_cpuid(0x80000002 + leaf, &w[leaf * 4], &w[leaf * 4 + 1], &w[leaf * 4 + 2], &w[leaf * 4 + 3]);
   }
   t.cpu_name = brand;
   while (!t.cpu_name.empty() && t.cpu_name.back() == ' ') t.cpu_name.pop_back();
@@ -64,7 +73,7 @@ Target detect_target(int threads) {
 std::string feature_names(uint64_t features) {
   std::string s;
   for (const auto& n : kNames)
-    if (features & n.bit) s += (s.empty() ? "" : " ") + std::string(n.name);
+    if (features & n.bit) (s.empty() ? s : s.append(" ")).append(n.name);
   return s.empty() ? "none" : s;
 }
 
