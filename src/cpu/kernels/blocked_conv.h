@@ -3,10 +3,12 @@
 // fused, and the reorders in and out of it.
 //
 //   direct     group 1, any kernel, stride, dilation and padding, input blocked or planar (a first
-//              layer reads the image as it is): a register tile of up to NB
-//              output blocks x PW output pixels of one row accumulates over every input channel
-//              and tap (input lanes broadcast, weight vectors loaded); no im2col, no packing at
-//              run time. A 1x1 stride-1 unpadded conv is one long row of H*W pixels.
+//              layer reads the image as it is): a register tile of up to 4 output blocks x 6
+//              consecutive output pixels (3 x 8, 2 x 12, 1 x 12 for narrower groups) accumulates
+//              over every input channel and tap (input lanes broadcast, weight vectors loaded);
+//              no im2col, no packing at run time. Where every pixel's taps lie inside the input
+//              (pointwise, unpadded strided convs, the padded copy of a narrow map) tiles run
+//              over the flattened plane, across row ends.
 //   depthwise  group = C_in = C_out: one vector of b channels per pixel, PW pixels per tile.
 //
 // Pixels whose taps all lie inside the image take the tiles; the border pixels of a row take a
