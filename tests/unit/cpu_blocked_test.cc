@@ -87,8 +87,11 @@ TEST(CpuBlocked, ReordersRoundTripAndZeroThePadding) {
         ops::to_planar(b.data<float>(), back.data<float>(), 2, c, n_spatial, block);
         for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(back.data<float>()[i], x.data<float>()[i]);
         auto real = real_lanes(b.shape(), c);
-        for (int64_t i = 0; i < b.numel(); ++i)
-          if (!real(i)) ASSERT_EQ(b.data<float>()[i], 0.0f);
+        for (int64_t i = 0; i < b.numel(); ++i) {
+          if (!real(i)) {
+            ASSERT_EQ(b.data<float>()[i], 0.0f);
+          }
+        }
       }
     }
   }

@@ -190,7 +190,9 @@ TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZe
     if (act == "Relu") {
       EXPECT_EQ(r->reorders, 2) << act;  // in at the first conv, out at the last: one run
       EXPECT_EQ(identities + concats, 2) << act;
-      if (b == 16) EXPECT_EQ(identities, 1);
+      if (b == 16) {
+        EXPECT_EQ(identities, 1);
+      }
     } else {
       EXPECT_EQ(identities + concats, 1) << act;  // the second pads a conv's output: zeros there
     }

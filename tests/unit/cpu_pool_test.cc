@@ -13,7 +13,8 @@ TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
                                    {20, 20, 13, 1, 6, 1, 0}, {7, 33, 3, 2, 0, 1, 1},  {8, 16, 2, 2, 0, 1, 0},
                                    {10, 15, 3, 1, 2, 2, 0},  {11, 40, 3, 3, 1, 1, 1}, {5, 65, 3, 1, 1, 1, 0}};
   for (const Case& c : cases) {
-    SCOPED_TRACE("k" + std::to_string(c.k) + " s" + std::to_string(c.stride) + " w" + std::to_string(c.w));
+    SCOPED_TRACE(std::string("k") + std::to_string(c.k) + " s" + std::to_string(c.stride) + " w" +
+                 std::to_string(c.w));
     OneNode t("MaxPool", "");
     t.node->opset = 12;
     t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));

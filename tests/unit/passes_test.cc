@@ -150,9 +150,10 @@ Optimized optimize_and_compare(const std::function<void(GraphBuilder&)>& build,
     EXPECT_EQ(want->size(), got->size());
     for (size_t i = 0; i < want->size() && i < got->size(); ++i) {
       EXPECT_EQ((*got)[i].shape(), (*want)[i].shape()) << "output " << i;
-      if ((*got)[i].shape() == (*want)[i].shape())
+      if ((*got)[i].shape() == (*want)[i].shape()) {
         EXPECT_LE(relative_l2((*got)[i], (*want)[i]), 1e-5)
             << "output " << i << " '" << ref.g->outputs[i]->name << "'";
+      }
     }
   }
   EXPECT_EQ(ref.g->outputs.size(), opt.g->outputs.size());
@@ -366,7 +367,7 @@ TEST(Passes, ConvActivationAndResidualFuseIntoOneLayer) {
                                          "HardSwish", "SiLU", "Tanh",      "Gelu"};
   auto r = optimize_and_compare([&](GraphBuilder& b) {
     for (size_t i = 0; i < acts.size(); ++i) {
-      ir::Value* x = b.input("x" + std::to_string(i), {1, 3, 5, 5});
+      ir::Value* x = b.input(std::string("x") + std::to_string(i), {1, 3, 5, 5});
       ir::Value* c = b.op("Conv", {x, b.constant(random_tensor({4, 3, 3, 3}, 100 + i))});
       const std::string& a = acts[i];
       if (a == "Clip") {

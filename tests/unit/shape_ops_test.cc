@@ -21,7 +21,7 @@ struct Op {
 
   explicit Op(const std::string& op, int opset = 17, size_t outputs = 1) {
     node.op_type = op;
-    node.name = "n";
+    node.name = std::string("n");  // (a literal here: a false GCC 12 -Wrestrict)
     node.opset = opset;
     for (size_t i = 0; i < outputs; ++i) {
       values.push_back(std::make_unique<ir::Value>());
