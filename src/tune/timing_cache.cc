@@ -1,10 +1,22 @@
 #include "tune/timing_cache.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 namespace kiln::tune {
+
+void sort_fastest_first(std::vector<TacticTiming>& timings) {
+  std::stable_sort(timings.begin(), timings.end(), [](const TacticTiming& a, const TacticTiming& b) {
+    return a.microseconds < b.microseconds;
+  });
+}
+
+void TimingCache::put(const std::string& key, std::vector<TacticTiming> timings) {
+  sort_fastest_first(timings);
+  entries_[key] = std::move(timings);
+}
 
 Expected<TimingCache> TimingCache::load(const std::string& path) {
   TimingCache cache;
@@ -32,7 +44,7 @@ Expected<TimingCache> TimingCache::load(const std::string& path) {
       timings.push_back({item.substr(0, eq), us});
     }
     if (timings.empty()) return bad("no timings");
-    cache.entries_[line.substr(0, tab)] = std::move(timings);
+    cache.put(line.substr(0, tab), std::move(timings));
   }
   return cache;
 }

@@ -11,14 +11,18 @@
 
 namespace kiln::tune {
 
+/// Orders a layer's timings fastest first (ties keep their order).
+void sort_fastest_first(std::vector<TacticTiming>& timings);
+
 class TimingCache {
  public:
   /// A missing file is an empty cache; a malformed line is an error naming the line.
   static Expected<TimingCache> load(const std::string& path);
   Status save(const std::string& path) const;
 
+  /// A layer's timings, fastest first (whatever order the file listed them in).
   const std::vector<TacticTiming>* find(const std::string& key) const;
-  void put(const std::string& key, std::vector<TacticTiming> timings) { entries_[key] = std::move(timings); }
+  void put(const std::string& key, std::vector<TacticTiming> timings);
   size_t size() const { return entries_.size(); }
 
  private:

@@ -177,8 +177,7 @@ Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node,
   }
   std::vector<TacticTiming> timings;
   for (size_t i = 0; i < tactics.size(); ++i) timings.push_back({tactics[i]->name, best[i]});
-  std::sort(timings.begin(), timings.end(),
-            [](const TacticTiming& a, const TacticTiming& b) { return a.microseconds < b.microseconds; });
+  sort_fastest_first(timings);
   return timings;
 }
 
@@ -302,11 +301,8 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
         ++tuned;
       }
     }
-    // The winner: the fastest timed tactic that is still a candidate, else the heuristic's first
-    // (a cache file written by hand or merged need not list them fastest first).
-    std::stable_sort(timings.begin(), timings.end(), [](const TacticTiming& a, const TacticTiming& b) {
-      return a.microseconds < b.microseconds;
-    });
+    // The winner: the fastest timed tactic that is still a candidate (timings are fastest first,
+    // from the cache too), else the heuristic's first.
     size_t pick = 0;
     for (const TacticTiming& tt : timings) {
       auto it = std::find_if(tactics.begin(), tactics.end(),
