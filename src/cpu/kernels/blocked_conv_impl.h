@@ -346,7 +346,9 @@ direct_tables() {
 // keep `threads` busy over `images`, each of at most ~512 pixels (its partial sums stay in L2).
 struct DirectPlan {
   BlockGroups groups;
-  int64_t block_floats, bias_offset;  // packed floats per output block; where the bias starts
+  // Packed floats of one input group for one output block (its taps x lanes x b), of one output
+  // block (all input groups), and where the bias starts.
+  int64_t input_floats, block_floats, bias_offset;
   bool flat;
   int64_t span, spans;  // per task: `span` rows, or pixels when flat
   int64_t pass;         // input groups per pass
@@ -365,7 +367,8 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
   constexpr int G = BlockedTiles<V>::kMaxGroup;
   DirectPlan p{};
   p.groups = block_groups(g.ocb, G);
-  p.block_floats = g.gin * g.kh * g.kw * g.cg * B;
+  p.input_floats = g.kh * g.kw * g.cg * B;
+  p.block_floats = g.gin * p.input_floats;
   p.bias_offset = p.block_floats * g.ocb;
   p.flat = g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
   const int64_t pixels = g.oh * g.ow;
@@ -387,7 +390,7 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
   // Passes of at most ~32 KB of the largest group's weights, as even as can be (9 input blocks:
   // 5 + 4, not 8 + 1: a pass of few blocks pays its tiles' loads and stores for little work).
   const int64_t widest = p.groups.base + (p.groups.extra > 0 ? 1 : 0);
-  const int64_t per_input = g.kh * g.kw * g.cg * widest * B * int64_t{sizeof(float)};
+  const int64_t per_input = p.input_floats * widest * int64_t{sizeof(float)};
   const int64_t most = std::max<int64_t>(1, (32 << 10) / per_input), passes = (g.gin + most - 1) / most;
   p.pass = (g.gin + passes - 1) / passes;
   const double input = double(g.gin) * g.x_plane, weights = double(p.block_floats) * g.ocb;
@@ -412,7 +415,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   a.r = residual ? residual + b0 * g.y_plane : nullptr;
   const int64_t extent = p.flat ? g.oh * g.ow : g.oh;
   const int64_t lo = part * p.span, hi = std::min(extent, lo + p.span);
-  const int64_t per_input = g.kh * g.kw * g.cg * nb * B * int64_t{sizeof(float)};  // bytes per input group
+  const int64_t per_input = p.input_floats * nb * int64_t{sizeof(float)};  // bytes per input group
   const int64_t tiles = p.flat ? (hi - lo + pw - 1) / pw : (hi - lo) * ((g.ow + pw - 1) / pw);
   WeightPrefetch fetch;
   for (int64_t ib = 0; ib < g.gin; ib += p.pass) {
@@ -607,9 +610,12 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
   constexpr int B = V::kWidth;
   const int64_t blocks = (s.in_c + B - 1) / B, in_plane = s.in_h * s.in_w * B,
                 out_plane = s.out_h * s.out_w * B;
-  // Columns whose window lies inside every row: no per-pixel bounds there, and a 3-wide window
-  // (ResNet's 3x3 / 2) unrolled.
-  const BlockedGeom g = blocked_geom(s, B);
+  // The lane-wise max of m and n vectors `step` floats apart from p.
+  auto max_of = [](T m, const float* p, int64_t n, int64_t step) {
+    for (int64_t i = 0; i < n; ++i) m = V::max(m, V::load(p + i * step));
+    return m;
+  };
+  const T lowest = V::set1(-std::numeric_limits<float>::infinity());
   // Large windows (YOLOX's 5x5 to 13x13 SPP pools) in two passes over a plane that fits the
   // stack: the max along each input row's windows, then down the columns (kw + kh loads per
   // output, not kw x kh).
@@ -621,24 +627,22 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
       for (int64_t iy = 0; iy < s.in_h; ++iy)
         for (int64_t ox = 0; ox < s.out_w; ++ox) {
           const auto [kx0, kx1] = taps_inside(ox * s.sw - s.pad_left, s.kw, s.dw, s.in_w);
-          const float* row = xp + (iy * s.in_w + ox * s.sw - s.pad_left) * B;
-          T m = V::set1(-std::numeric_limits<float>::infinity());
-          for (int64_t kx = kx0; kx < kx1; ++kx) m = V::max(m, V::load(row + kx * s.dw * B));
-          V::store(rows + (iy * s.out_w + ox) * B, m);
+          const float* row = xp + (iy * s.in_w + ox * s.sw - s.pad_left + kx0 * s.dw) * B;
+          V::store(rows + (iy * s.out_w + ox) * B, max_of(lowest, row, kx1 - kx0, s.dw * B));
         }
       float* yp = y + task * out_plane;
       for (int64_t oy = 0; oy < s.out_h; ++oy) {
         const auto [ky0, ky1] = taps_inside(oy * s.sh - s.pad_top, s.kh, s.dh, s.in_h);
-        const float* col = rows + (oy * s.sh - s.pad_top) * s.out_w * B;
-        for (int64_t ox = 0; ox < s.out_w; ++ox) {
-          T m = V::set1(-std::numeric_limits<float>::infinity());
-          for (int64_t ky = ky0; ky < ky1; ++ky) m = V::max(m, V::load(col + (ky * s.dh * s.out_w + ox) * B));
-          V::store(yp + (oy * s.out_w + ox) * B, m);
-        }
+        const float* col = rows + (oy * s.sh - s.pad_top + ky0 * s.dh) * s.out_w * B;
+        for (int64_t ox = 0; ox < s.out_w; ++ox)
+          V::store(yp + (oy * s.out_w + ox) * B, max_of(lowest, col + ox * B, ky1 - ky0, s.dh * s.out_w * B));
       }
     });
     return;
   }
+  // Columns whose window lies inside every row: no per-pixel bounds there, and a 3-wide window
+  // (ResNet's 3x3 / 2) unrolled.
+  const BlockedGeom g = blocked_geom(s, B);
   pool.parallel_for(s.batch * blocks, [&](int64_t task, int) {
     const float* xp = x + task * in_plane;
     float* yp = y + task * out_plane;
@@ -646,7 +650,7 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
       const auto [ky0, ky1] = taps_inside(oy * s.sh - s.pad_top, s.kh, s.dh, s.in_h);
       const float* top = xp + (oy * s.sh - s.pad_top) * s.in_w * B;
       for (int64_t ox = 0; ox < s.out_w; ++ox) {
-        T m = V::set1(-std::numeric_limits<float>::infinity());
+        T m = lowest;
         const float* col = top + (ox * s.sw - s.pad_left) * B;
         if (ox >= g.ox_lo && ox < g.ox_hi && s.kw == 3) {
           for (int64_t ky = ky0; ky < ky1; ++ky) {
@@ -656,8 +660,7 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
         } else {
           const auto [kx0, kx1] = taps_inside(ox * s.sw - s.pad_left, s.kw, s.dw, s.in_w);
           for (int64_t ky = ky0; ky < ky1; ++ky)
-            for (int64_t kx = kx0; kx < kx1; ++kx)
-              m = V::max(m, V::load(col + (ky * s.dh * s.in_w + kx * s.dw) * B));
+            m = max_of(m, col + (ky * s.dh * s.in_w + kx0 * s.dw) * B, kx1 - kx0, s.dw * B);
         }
         V::store(yp + (oy * s.out_w + ox) * B, m);
       }
