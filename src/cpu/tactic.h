@@ -6,6 +6,8 @@
 // reference kernel is the fallback and the oracle.
 #pragma once
 
+#include <algorithm>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,6 +59,23 @@ const Tactic* find_tactic(const std::string& name);
 /// The tactics that can run `node` on a machine with `isa`, best first by the heuristic order.
 std::vector<const Tactic*> tactics_for(const ir::Node& node, Isa isa);
 const std::vector<Tactic>& all_tactics();
+
+/// prepare() and check() of a tactic that packs nothing: its parameters are what `Params` derives
+/// from the node (supports() returns whether it derives any).
+template <std::optional<std::vector<int64_t>> (*Params)(const ir::Node&)>
+struct ParamsOnly {
+  static Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
+    auto p = Params(node);
+    if (!p) return invalid_argument(node.describe() + ": the tactic does not support this node");
+    params = std::move(*p);
+    return Status::ok();
+  }
+  static bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
+                    std::span<const int64_t> params) {
+    auto p = Params(node);
+    return p && prepared.empty() && std::equal(p->begin(), p->end(), params.begin(), params.end());
+  }
+};
 
 /// Helpers for supports(): a float32 value with a fully known shape, a float32 constant.
 bool is_static_f32(const ir::Value* v);

@@ -164,16 +164,7 @@ std::optional<std::vector<int64_t>> plan_node(const ir::Node& node) {
 
 bool supports(const ir::Node& node, Isa isa) { return ew_kernels(isa) && plan_node(node).has_value(); }
 
-Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
-  params = *plan_node(node);
-  return Status::ok();
-}
-
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
-           std::span<const int64_t> params) {
-  auto p = plan_node(node);
-  return prepared.empty() && p && std::equal(p->begin(), p->end(), params.begin(), params.end());
-}
+using Params = ParamsOnly<plan_node>;
 
 /// Splits [0, count) into chunks of at least 16K elements over the pool.
 template <typename F>
@@ -247,10 +238,11 @@ Status run(const TacticArgs& a) {
 
 }  // namespace
 
-#define KILN_EW(op, domain)                                                                      \
-  KILN_REGISTER_TACTIC(                                                                          \
-      {"elementwise.avx512", op, domain, Isa::kAvx512, supports, prepare, nullptr, run, check}); \
-  KILN_REGISTER_TACTIC({"elementwise.avx2", op, domain, Isa::kAvx2, supports, prepare, nullptr, run, check})
+#define KILN_EW(op, domain)                                                                                 \
+  KILN_REGISTER_TACTIC({"elementwise.avx512", op, domain, Isa::kAvx512, supports, Params::prepare, nullptr, \
+                        run, Params::check});                                                               \
+  KILN_REGISTER_TACTIC(                                                                                     \
+      {"elementwise.avx2", op, domain, Isa::kAvx2, supports, Params::prepare, nullptr, run, Params::check})
 KILN_EW("ElementwiseChain", "kiln");
 KILN_EW("Add", "");
 KILN_EW("Sub", "");

@@ -67,16 +67,7 @@ std::optional<std::vector<int64_t>> movement_params(const ir::Node& node) {
 
 bool supports(const ir::Node& node, Isa) { return movement_params(node).has_value(); }
 
-Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
-  params = *movement_params(node);
-  return Status::ok();
-}
-
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
-           std::span<const int64_t> params) {
-  auto p = movement_params(node);
-  return p && prepared.empty() && std::equal(p->begin(), p->end(), params.begin(), params.end());
-}
+using Params = ParamsOnly<movement_params>;
 
 Status run(const TacticArgs& a) {
   const std::span<const int64_t> p = a.params;
@@ -130,8 +121,9 @@ Status run(const TacticArgs& a) {
 
 }  // namespace
 
-KILN_REGISTER_TACTIC({"movement.slice", "Slice", "", Isa::kGeneric, supports, prepare, nullptr, run, check});
-KILN_REGISTER_TACTIC({"movement.transpose", "Transpose", "", Isa::kGeneric, supports, prepare, nullptr, run,
-                      check});
+KILN_REGISTER_TACTIC({"movement.slice", "Slice", "", Isa::kGeneric, supports, Params::prepare, nullptr, run,
+                      Params::check});
+KILN_REGISTER_TACTIC({"movement.transpose", "Transpose", "", Isa::kGeneric, supports, Params::prepare,
+                      nullptr, run, Params::check});
 
 }  // namespace kiln::cpu

@@ -33,16 +33,7 @@ std::optional<std::vector<int64_t>> split_dims(const ir::Node& node) {
 
 bool supports(const ir::Node& node, Isa) { return split_dims(node).has_value(); }
 
-Status prepare(const ir::Node& node, Isa, std::vector<Tensor>&, std::vector<int64_t>& params) {
-  params = *split_dims(node);
-  return Status::ok();
-}
-
-bool check(const ir::Node& node, Isa, std::span<const Tensor* const> prepared,
-           std::span<const int64_t> params) {
-  auto d = split_dims(node);
-  return d && prepared.empty() && std::equal(d->begin(), d->end(), params.begin(), params.end());
-}
+using Params = ParamsOnly<split_dims>;
 
 Status run(const TacticArgs& a) {
   const int64_t outer = a.params[0], inner = a.params[1], extent = a.params[2];
@@ -63,6 +54,7 @@ Status run(const TacticArgs& a) {
 
 }  // namespace
 
-KILN_REGISTER_TACTIC({"split.copy", "Split", "", Isa::kGeneric, supports, prepare, nullptr, run, check});
+KILN_REGISTER_TACTIC({"split.copy", "Split", "", Isa::kGeneric, supports, Params::prepare, nullptr, run,
+                      Params::check});
 
 }  // namespace kiln::cpu
