@@ -210,6 +210,15 @@ Cost cost_blocked_conv(const ir::Node& node, std::span<const TensorType> in,
   return op_cost(p, pin, pout);
 }
 
+// The residual when the output may be written over it: every BlockedConv kernel reads an output
+// element's residual before it writes anything there (the direct kernel adds it in its first pass
+// over K, so it must come before the activation), and no other input may be the same tensor.
+int blocked_conv_in_place(const ir::Node& node) {
+  const ir::Value* r = node.input(kResidualInput);
+  if (!r || r == node.input(0) || node.attr_string("residual_position", "") == "after") return -1;
+  return static_cast<int>(kResidualInput);
+}
+
 }  // namespace
 
 KILN_REGISTER_OP(
@@ -220,6 +229,8 @@ KILN_REGISTER_OP({.op_type = kBlockedConv,
                   .domain = "kiln",
                   .infer = infer_blocked_conv,
                   .reference = run_blocked_conv,
-                  .cost = cost_blocked_conv});
+                  .cost = cost_blocked_conv,
+                  .memory = Memory::kInPlace,
+                  .in_place_input = blocked_conv_in_place});
 
 }  // namespace kiln::ops

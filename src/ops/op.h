@@ -132,13 +132,17 @@ using ReferenceFn = Status (*)(RunContext&);
 using CostFn = Cost (*)(const ir::Node&, std::span<const TensorType> inputs,
                         std::span<const TensorType> outputs);
 
-/// How an op's output 0 may share bytes with its input 0; the memory planner uses it.
+/// How an op's output 0 may share bytes with an input; the memory planner uses it.
 enum class Memory : uint8_t {
   kNone,     // output 0 needs its own bytes
-  kInPlace,  // output 0 may overwrite input 0 when they have the same size (elementwise ops:
-             // the kernel reads element i before writing element i, and writes every element)
+  kInPlace,  // output 0 may overwrite an input (input 0 unless OpDef::in_place_input says
+             // otherwise) when they have the same size: the kernel reads element i of it before
+             // writing element i, and writes every element (elementwise ops, a fused residual)
   kView,     // output 0 is input 0's bytes reinterpreted (Reshape, Squeeze, Identity ...)
 };
+
+/// For Memory::kInPlace: the input output 0 may overwrite, or -1 for none, for this node.
+using InPlaceInputFn = int (*)(const ir::Node&);
 
 struct OpDef {
   std::string op_type;
@@ -147,6 +151,7 @@ struct OpDef {
   ReferenceFn reference = nullptr;
   CostFn cost = nullptr;  // null: one op per output element, each tensor read or written once
   Memory memory = Memory::kNone;
+  InPlaceInputFn in_place_input = nullptr;  // null: input 0
 };
 
 /// Registers an op; returns true so it can initialise a static in the op's own file.

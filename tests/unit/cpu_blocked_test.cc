@@ -221,6 +221,35 @@ TEST(CpuBlocked, EveryEpilogue) {
   }
 }
 
+TEST(CpuBlocked, ResidualBlocksWriteOverTheirResidual) {
+  // The memory plan may give a residual block's output the residual's bytes (ops::Memory::kInPlace;
+  // check_tactics runs every tactic that way too): the direct kernel must read each residual
+  // element before its first pass over K stores partial sums there. Several passes: 300 channels
+  // of a 1x1 (19 blocks of 16), 40 of a 3x3 (3 blocks, ~36 KB of weights each); with Winograd and
+  // depthwise, and "after" (the residual after the activation: not written over).
+  const std::vector<Case> cases = {{300, 5, 7, 40, 1, 1, 0, 1, 1},
+                                   {40, 9, 6, 70, 3, 1, 1, 1, 1},
+                                   {40, 6, 13, 40, 3, 2, 1, 1, 1},
+                                   {48, 7, 9, 48, 3, 1, 1, 1, 48}};
+  for (int64_t block : {8, 16})
+    for (const Case& c : cases)
+      for (const std::string position : {"before", "after"})
+        EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, position), 0)
+            << "block " << block << " " << position;
+  // Not when the residual is also the conv's input.
+  OneNode t(ops::kBlockedConv, "kiln");
+  t.input(blocked_of(random_f32({1, 16, 4, 4}, 1), 16, 2));
+  t.constant(random_f32({16, 16, 1, 1}, 3));
+  t.absent();
+  t.node->inputs.push_back(t.node->inputs[0]);
+  t.attr("block", attr_i(16));
+  EXPECT_EQ(ops::find_op("kiln", ops::kBlockedConv)->in_place_input(*t.node), -1);
+  t.node->inputs[3] = t.g->create_value("r");
+  EXPECT_EQ(ops::find_op("kiln", ops::kBlockedConv)->in_place_input(*t.node), 3);
+  t.attr("residual_position", attr_s("after"));
+  EXPECT_EQ(ops::find_op("kiln", ops::kBlockedConv)->in_place_input(*t.node), -1);
+}
+
 TEST(CpuBlocked, ReferenceIsFusedConvOnThePlanarValues) {
   // The blocked reference against FusedConv directly, padding lanes included (they come out zero).
   OneNode planar("FusedConv", "kiln");

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <random>
@@ -87,9 +88,21 @@ struct OneNode {
   void attr(const std::string& k, ir::Attribute a) { node->attrs[k] = std::move(a); }
 };
 
+/// The input `node`'s output may be written over (ops::Memory::kInPlace) when it has the output's
+/// shape and type, or -1.
+inline int in_place_input(const ir::Node& node) {
+  const ops::OpDef* def = ops::find_op(node.domain, node.op_type);
+  if (!def || def->memory != ops::Memory::kInPlace || node.outputs.empty() || !node.outputs[0]) return -1;
+  const int k = def->in_place_input ? def->in_place_input(node) : 0;
+  const ir::Value* v = k >= 0 ? node.input(static_cast<size_t>(k)) : nullptr;
+  const ir::Value* y = node.outputs[0];
+  return v && !v->is_constant() && v->shape == y->shape && v->dtype == y->dtype ? k : -1;
+}
+
 /// Runs the reference and every supporting tactic; returns how many tactics ran. Elements must
 /// agree within atol + rtol * |reference|; where `compared(i)` is false (padding lanes of a blocked
-/// output) they need only be written and finite.
+/// output) they need only be written and finite. Where the op lets its output overwrite an input
+/// (ops::Memory::kInPlace), each tactic also runs that way, its output over a copy of the input.
 inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5,
                          const std::function<bool(int64_t)>& compared = nullptr) {
   ir::Value* out = t.g->create_value("y");
@@ -123,39 +136,49 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5,
           tactic->workspace_floats ? tactic->workspace_floats(node, tactic->isa, threads) + 16 : 16);
       float* aligned =
           reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t(63));
-      Tensor got(out->dtype, out->shape);
-      // Poison the output: a tactic must write every element.
-      for (int64_t i = 0; i < got.numel(); ++i) got.data<float>()[i] = std::nanf("");
-      Tensor* outs[1] = {&got};
-      cpu::TacticArgs args{node, tactic->isa, in, outs, prep, params, pool, aligned};
-      Status rs = tactic->run(args);
-      EXPECT_TRUE(rs.is_ok()) << tactic->name << ": " << rs.message();
-      // Winograd F(4x4, 3x3) rounds in its transforms (entries up to 8 and 1/24): its error scales
-      // with the output's range, not each element (about 1e-5 of the largest output here, 2e-4
-      // allowed); every other tactic is held to the element-wise bound.
-      double scale = 0;
-      for (int64_t i = 0; i < want.numel(); ++i)
-        scale = std::max(scale, std::abs(double(want.data<float>()[i])));
-      const double abs_tol =
-          tactic->name.find("winograd4x4") != std::string::npos ? std::max(atol, 2e-4 * scale) : atol;
-      int bad = 0;
-      for (int64_t i = 0; i < want.numel() && bad < 5; ++i) {
-        double w = want.data<float>()[i], g = got.data<float>()[i];
-        if (compared && !compared(i)) {
-          if (!std::isfinite(g)) {
-            ADD_FAILURE() << tactic->name << " (" << threads << " threads) left padding element " << i
-                          << " not finite: " << g;
+      for (bool over_input : {false, true}) {
+        const int source = over_input ? in_place_input(node) : -1;
+        if (over_input && source < 0) continue;
+        const std::string how = over_input ? " (over input " + std::to_string(source) + ")" : "";
+        Tensor got(out->dtype, out->shape);
+        // Poison the output: a tactic must write every element.
+        for (int64_t i = 0; i < got.numel(); ++i) got.data<float>()[i] = std::nanf("");
+        std::vector<const Tensor*> args_in = in;
+        if (over_input) {
+          std::memcpy(got.raw(), in[source]->raw(), got.nbytes());
+          args_in[source] = &got;
+        }
+        Tensor* outs[1] = {&got};
+        cpu::TacticArgs args{node, tactic->isa, args_in, outs, prep, params, pool, aligned};
+        Status rs = tactic->run(args);
+        EXPECT_TRUE(rs.is_ok()) << tactic->name << how << ": " << rs.message();
+        // Winograd F(4x4, 3x3) rounds in its transforms (entries up to 8 and 1/24): its error scales
+        // with the output's range, not each element (about 1e-5 of the largest output here, 2e-4
+        // allowed); every other tactic is held to the element-wise bound.
+        double scale = 0;
+        for (int64_t i = 0; i < want.numel(); ++i)
+          scale = std::max(scale, std::abs(double(want.data<float>()[i])));
+        const double abs_tol =
+            tactic->name.find("winograd4x4") != std::string::npos ? std::max(atol, 2e-4 * scale) : atol;
+        int bad = 0;
+        for (int64_t i = 0; i < want.numel() && bad < 5; ++i) {
+          double w = want.data<float>()[i], g = got.data<float>()[i];
+          if (compared && !compared(i)) {
+            if (!std::isfinite(g)) {
+              ADD_FAILURE() << tactic->name << how << " (" << threads << " threads) left padding element "
+                            << i << " not finite: " << g;
+              ++bad;
+            }
+            continue;
+          }
+          if (!(std::abs(g - w) <= abs_tol + rtol * std::abs(w))) {
+            ADD_FAILURE() << tactic->name << how << " (" << threads << " threads) element " << i << ": got "
+                          << g << ", reference " << w;
             ++bad;
           }
-          continue;
         }
-        if (!(std::abs(g - w) <= abs_tol + rtol * std::abs(w))) {
-          ADD_FAILURE() << tactic->name << " (" << threads << " threads) element " << i << ": got " << g
-                        << ", reference " << w;
-          ++bad;
-        }
+        ++ran;
       }
-      ++ran;
     }
   }
   return ran;

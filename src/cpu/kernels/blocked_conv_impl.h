@@ -158,11 +158,18 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   constexpr int B = V::kWidth;
   T acc[PW][NB];
   const int64_t at = (a.oy * g.ow + a.ox0) * B;
+  // A residual added before the activation joins the sums in the first pass over K: each output
+  // element's residual is then read before anything is written there, so y may be the residual's
+  // bytes (the memory plan writes a residual block's output over its input).
+  const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j) {
     const T bv = V::load(a.bias + j * B);
 #pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) acc[p][j] = a.first ? bv : V::load(a.y + j * g.y_plane + at + p * B);
+    for (int p = 0; p < PW; ++p) {
+      const int64_t o = j * g.y_plane + at + p * B;
+      acc[p][j] = !a.first ? V::load(a.y + o) : r_first ? V::add(bv, V::load(r_first + o)) : bv;
+    }
   }
   if (a.prefetch)
     for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
@@ -215,7 +222,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       }
     }
   }
-  if (a.last) return finish_tile<V>(acc, a.y, a.r, g.y_plane, at, ep);
+  if (a.last) return finish_tile<V>(acc, a.y, ep.residual_before ? nullptr : a.r, g.y_plane, at, ep);
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 16
