@@ -1,4 +1,5 @@
-// The blocked Winograd F(4x4, 3x3) kernel (see blocked_winograd.h), included once per ISA.
+// The blocked Winograd F(2x2, 3x3) and F(4x4, 3x3) kernels (see blocked_winograd.h), included once
+// per ISA.
 #pragma once
 
 #include "cpu/kernels/blocked_conv_impl.h"
@@ -21,7 +22,23 @@ inline void winograd_bt(const typename V::T (&d)[6], typename V::T (&o)[6]) {
   o[5] = V::sub(V::fmadd(four, d[1], d[5]), V::mul(five, d[3]));
 }
 
-// out = A^T m for one 6-vector (the output transform, one axis): 4 results.
+// out = B^T in for one 4-vector (F(2,3)'s input transform, one axis).
+template <class V>
+inline void winograd_bt(const typename V::T (&d)[4], typename V::T (&o)[4]) {
+  o[0] = V::sub(d[0], d[2]);
+  o[1] = V::add(d[1], d[2]);
+  o[2] = V::sub(d[2], d[1]);
+  o[3] = V::sub(d[1], d[3]);
+}
+
+// out = A^T m for one 4-vector (F(2,3)'s output transform, one axis): 2 results.
+template <class V>
+inline void winograd_at(const typename V::T (&m)[4], typename V::T (&o)[2]) {
+  o[0] = V::add(V::add(m[0], m[1]), m[2]);
+  o[1] = V::sub(V::sub(m[1], m[2]), m[3]);
+}
+
+// out = A^T m for one 6-vector (F(4,3)'s output transform, one axis): 4 results.
 template <class V>
 inline void winograd_at(const typename V::T (&m)[6], typename V::T (&o)[4]) {
   using T = typename V::T;
@@ -33,17 +50,19 @@ inline void winograd_at(const typename V::T (&m)[6], typename V::T (&o)[4]) {
   o[3] = V::add(V::fmadd(V::set1(8.0f), d34, d12), m[5]);
 }
 
-template <class V>
-void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
-                      const Epilogue& ep, float* scratch) {
+// F(M x M, 3x3): tiles of A x A inputs (A = M + 2) give M x M outputs.
+template <class V, int M>
+void blocked_winograd_m(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
+                        const Epilogue& ep, float* scratch) {
   using T = typename V::T;
+  constexpr int A = M + 2, P = A * A;
   constexpr int B = V::kWidth;
   const BlockedConvKernel& k = *::kiln::cpu::blocked_conv_kernel(B == 16 ? Isa::kAvx512 : Isa::kAvx2);
   const int64_t icb = (s.in_c + B - 1) / B, ocb = (s.out_c + B - 1) / B;
-  const int64_t th = (s.out_h + 3) / 4, tw = (s.out_w + 3) / 4;
-  const int64_t rows = winograd_detail::band_rows(k, s);
+  const int64_t th = (s.out_h + M - 1) / M, tw = (s.out_w + M - 1) / M;
+  const int64_t rows = winograd_detail::band_rows(k, s, M);
   const int64_t per_xi = blocked_direct_packed_floats(k, winograd_detail::product_shape(s, 1), false);
-  const float* bias = packed + 36 * per_xi;
+  const float* bias = packed + P * per_xi;
   const int64_t x_plane = s.in_h * s.in_w * B, y_plane = s.out_h * s.out_w * B;
   for (int64_t n = 0; n < s.batch; ++n) {
     const float* xn = x + n * icb * x_plane;
@@ -51,43 +70,43 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
     const float* rn = ep.residual ? ep.residual + n * ocb * y_plane : nullptr;
     for (int64_t ty0 = 0; ty0 < th; ty0 += rows) {
       const int64_t band = std::min(rows, th - ty0), tiles = band * tw;
-      float* v = scratch;                   // [36][icb][tiles][B]
-      float* m = v + 36 * icb * tiles * B;  // [36][ocb][tiles][B]
+      float* v = scratch;                  // [P][icb][tiles][B]
+      float* m = v + P * icb * tiles * B;  // [P][ocb][tiles][B]
       // 1. V = B^T d B.
       pool.parallel_for(icb * band, [&](int64_t task, int) {
         const int64_t ib = task / band, ty = task % band;
         const float* xb = xn + ib * x_plane;
         for (int64_t tx = 0; tx < tw; ++tx) {
-          T d[6][6];
-          for (int i = 0; i < 6; ++i) {
-            const int64_t iy = (ty0 + ty) * 4 - s.pad_top + i;
-            for (int j = 0; j < 6; ++j) {
-              const int64_t ix = tx * 4 - s.pad_left + j;
+          T d[A][A];
+          for (int i = 0; i < A; ++i) {
+            const int64_t iy = (ty0 + ty) * M - s.pad_top + i;
+            for (int j = 0; j < A; ++j) {
+              const int64_t ix = tx * M - s.pad_left + j;
               d[i][j] = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w
                             ? V::load(xb + (iy * s.in_w + ix) * B)
                             : V::zero();
             }
           }
-          T t[6][6];
-          for (int j = 0; j < 6; ++j) {
-            T col[6], out[6];
-            for (int i = 0; i < 6; ++i) col[i] = d[i][j];
+          T t[A][A];
+          for (int j = 0; j < A; ++j) {
+            T col[A], out[A];
+            for (int i = 0; i < A; ++i) col[i] = d[i][j];
             winograd_bt<V>(col, out);
-            for (int i = 0; i < 6; ++i) t[i][j] = out[i];
+            for (int i = 0; i < A; ++i) t[i][j] = out[i];
           }
           const int64_t at = (ib * tiles + ty * tw + tx) * B;
-          for (int i = 0; i < 6; ++i) {
-            T out[6];
+          for (int i = 0; i < A; ++i) {
+            T out[A];
             winograd_bt<V>(t[i], out);
-            for (int j = 0; j < 6; ++j) V::store(v + (i * 6 + j) * icb * tiles * B + at, out[j]);
+            for (int j = 0; j < A; ++j) V::store(v + (i * A + j) * icb * tiles * B + at, out[j]);
           }
         }
       });
-      // 2. The 36 products, each a 1x1 convolution over the band's row of tiles: all their tasks
-      //    in one parallel loop (36 small loops would each wait for the slowest thread).
+      // 2. The P products, each a 1x1 convolution over the band's row of tiles: all their tasks
+      //    in one parallel loop (P small loops would each wait for the slowest thread).
       const BlockedGeom pg = blocked_geom(winograd_detail::product_shape(s, tiles), B);
-      const DirectPlan pp = direct_plan<V>(pg, 36, pool.threads());
-      pool.parallel_for(36 * pp.tasks(), [&](int64_t task, int) {
+      const DirectPlan pp = direct_plan<V>(pg, P, pool.threads());
+      pool.parallel_for(P * pp.tasks(), [&](int64_t task, int) {
         const int64_t xi = task / pp.tasks();
         direct_task<V>(pg, pp, task % pp.tasks(), v + xi * icb * tiles * B, packed + xi * per_xi,
                        m + xi * ocb * tiles * B, nullptr, Epilogue{});
@@ -98,27 +117,27 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
         const T bv = V::load(bias + ob * B);
         for (int64_t tx = 0; tx < tw; ++tx) {
           const int64_t at = (ob * tiles + ty * tw + tx) * B;
-          T t[4][6];
-          for (int j = 0; j < 6; ++j) {
-            T col[6], out[4];
-            for (int i = 0; i < 6; ++i) col[i] = V::load(m + (i * 6 + j) * ocb * tiles * B + at);
+          T t[M][A];
+          for (int j = 0; j < A; ++j) {
+            T col[A], out[M];
+            for (int i = 0; i < A; ++i) col[i] = V::load(m + (i * A + j) * ocb * tiles * B + at);
             winograd_at<V>(col, out);
-            for (int r = 0; r < 4; ++r) t[r][j] = out[r];
+            for (int r = 0; r < M; ++r) t[r][j] = out[r];
           }
-          for (int r = 0; r < 4; ++r) {
-            const int64_t oy = (ty0 + ty) * 4 + r;
+          for (int r = 0; r < M; ++r) {
+            const int64_t oy = (ty0 + ty) * M + r;
             if (oy >= s.out_h) break;
-            T out[4];
+            T out[M];
             winograd_at<V>(t[r], out);
-            if (tx * 4 + 4 <= s.out_w) {  // a whole row of the tile: the activation chosen once
-              T row[4][1];
-              for (int c = 0; c < 4; ++c) row[c][0] = V::add(out[c], bv);
+            if (tx * M + M <= s.out_w) {  // a whole row of the tile: the activation chosen once
+              T row[M][1];
+              for (int c = 0; c < M; ++c) row[c][0] = V::add(out[c], bv);
               finish_tile<V>(row, yn + ob * y_plane, rn ? rn + ob * y_plane : nullptr, 0,
-                             (oy * s.out_w + tx * 4) * B, ep);
+                             (oy * s.out_w + tx * M) * B, ep);
               continue;
             }
-            for (int c = 0; c < 4; ++c) {
-              const int64_t ox = tx * 4 + c;
+            for (int c = 0; c < M; ++c) {
+              const int64_t ox = tx * M + c;
               if (ox >= s.out_w) break;
               const int64_t o = ob * y_plane + (oy * s.out_w + ox) * B;
               V::store(yn + o, blocked_finish<V>(V::add(out[c], bv), ep, rn ? rn + o : nullptr));
@@ -128,6 +147,12 @@ void blocked_winograd(ThreadPool& pool, const Conv2dShape& s, const float* x, co
       });
     }
   }
+}
+
+template <class V>
+void blocked_winograd(ThreadPool& pool, int m, const Conv2dShape& s, const float* x, const float* packed,
+                      float* y, const Epilogue& ep, float* scratch) {
+  (m == 2 ? blocked_winograd_m<V, 2> : blocked_winograd_m<V, 4>)(pool, s, x, packed, y, ep, scratch);
 }
 
 template <class V>
