@@ -139,6 +139,11 @@ class Context {
   /// Runs one inference. Inputs are bound by name; outputs come back in the engine's order and
   /// own their bytes (they stay valid after the next run).
   Expected<std::vector<NamedTensor>> run(const std::vector<NamedTensor>& inputs);
+  /// The same, writing the outputs into `outputs` (the engine's order, each already of its
+  /// output's type and shape, e.g. made once from Engine::outputs()). A plan whose layers all run
+  /// CPU tactics then allocates nothing on the heap while it runs; an output whose shape is known
+  /// only at run time replaces its tensor.
+  Status run_into(const std::vector<NamedTensor>& inputs, std::vector<Tensor>& outputs);
   /// Calls `timer` after every layer (nullptr: off).
   void set_layer_timer(LayerTimer timer) { timer_ = std::move(timer); }
 
@@ -148,10 +153,13 @@ class Context {
   ~Context();
 
  private:
-  struct Workers;  // the thread pool and the tactics' scratch
+  struct Workers;   // the thread pool and the tactics' scratch
+  struct Bindings;  // each value's tensor: arena views made once, inputs and run-time values
+  Status execute(const std::vector<NamedTensor>& inputs);
   std::shared_ptr<const Engine> engine_;
   std::shared_ptr<std::byte[]> arena_;
   std::unique_ptr<Workers> workers_;
+  std::unique_ptr<Bindings> bindings_;
   LayerTimer timer_;
 };
 

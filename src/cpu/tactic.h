@@ -14,6 +14,7 @@
 
 #include "cpu/isa.h"
 #include "cpu/thread_pool.h"
+#include "cpu/ukernels/epilogue.h"
 #include "ir/graph.h"
 #include "kiln/status.h"
 #include "kiln/tensor.h"
@@ -29,6 +30,9 @@ struct TacticArgs {
   std::span<const int64_t> params;
   ThreadPool& pool;
   float* scratch;  // workspace_floats() floats, 64-byte aligned
+  // The node's fused activation and residual position (cpu/tactics/fused.h), read from its
+  // attributes once, not per run (its residual pointer is the tactic's to set).
+  Epilogue epilogue;
 };
 
 struct Tactic {

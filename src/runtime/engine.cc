@@ -7,9 +7,10 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <set>
+#include <unordered_map>
 
 #include "cpu/tactic.h"
+#include "cpu/tactics/fused.h"
 #include "cpu/thread_pool.h"
 #include "ops/op.h"
 #include "plan/plan.h"
@@ -121,7 +122,8 @@ Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
 
 Expected<std::unique_ptr<Context>> Engine::create_context(int threads) const {
   if (threads < 0 || threads > 1024)
-    return invalid_argument("create_context: " + std::to_string(threads) + " threads; use 1..1024 (0: the engine's)");
+    return invalid_argument("create_context: " + std::to_string(threads) +
+                            " threads; use 1..1024 (0: the engine's)");
   return std::make_unique<Context>(shared_from_this(), threads);
 }
 
@@ -138,6 +140,24 @@ struct Context::Workers {
   explicit Workers(int threads) : pool(threads) {}
 };
 
+// Every value of the top-level graph by index: arena values get their view once, here; a run
+// points `current` at what each value holds so far (an arena view once its producer ran, a
+// caller's input, a constant, or a tensor a reference kernel made), so a step looks its inputs up
+// without a map and a run with tactics only allocates nothing.
+struct Context::Bindings {
+  std::unordered_map<const ir::Value*, int32_t> index;
+  std::vector<Tensor> arena;           // per value: its arena view, or empty
+  std::vector<Tensor> owned;           // per value: a tensor made at run time (no arena slot)
+  std::vector<const Tensor*> current;  // per value, during a run
+  std::vector<std::vector<int32_t>> step_inputs, step_outputs;  // per step: value indices, -1 absent
+  std::vector<cpu::Epilogue> epilogues;                         // per step: its node's, parsed once
+
+  int32_t of(const ir::Value* v) const {
+    auto it = v ? index.find(v) : index.end();
+    return it == index.end() ? -1 : it->second;
+  }
+};
+
 Context::Context(std::shared_ptr<const Engine> engine, int threads) : engine_(std::move(engine)) {
   const runtime::EngineData& d = engine_->data();
   arena_ = aligned_bytes(static_cast<size_t>(std::max<int64_t>(d.arena_bytes, 64)));
@@ -149,6 +169,29 @@ Context::Context(std::shared_ptr<const Engine> engine, int threads) : engine_(st
       floats = std::max(floats, s.impl->workspace_floats(*s.node, s.impl->isa, workers_->pool.threads()));
   }
   workers_->scratch = aligned_bytes(static_cast<size_t>(floats) * sizeof(float));
+
+  bindings_ = std::make_unique<Bindings>();
+  Bindings& b = *bindings_;
+  const auto& values = d.graph->values();
+  b.index.reserve(values.size());
+  b.arena.resize(values.size());
+  b.owned.resize(values.size());
+  b.current.assign(values.size(), nullptr);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const ir::Value* v = values[i].get();
+    b.index[v] = static_cast<int32_t>(i);
+    auto it = d.placement.find(v);
+    if (it != d.placement.end() && it->second.offset >= 0)
+      b.arena[i] = Tensor::view(v->dtype, v->shape, arena_, arena_.get() + it->second.offset);
+  }
+  for (const runtime::Step& s : d.steps) {
+    std::vector<int32_t> in, out;
+    for (const ir::Value* v : s.node->inputs) in.push_back(b.of(v));
+    for (const ir::Value* v : s.node->outputs) out.push_back(b.of(v));
+    b.epilogues.push_back(cpu::fused_epilogue(*s.node).value_or(cpu::Epilogue{}));
+    b.step_inputs.push_back(std::move(in));
+    b.step_outputs.push_back(std::move(out));
+  }
 }
 Context::~Context() = default;
 int Context::threads() const { return workers_->pool.threads(); }
@@ -172,12 +215,13 @@ class EngineSubgraphRunner : public ops::SubgraphRunner {
 
 }  // namespace
 
-Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& inputs) {
+Status Context::execute(const std::vector<NamedTensor>& inputs) {
   const runtime::EngineData& d = engine_->data();
   const ir::Graph& g = *d.graph;
-  std::unordered_map<const ir::Value*, Tensor> values;  // graph inputs and non-arena values
-  std::set<std::string> seen;
-  for (const NamedTensor& nt : inputs) {
+  Bindings& b = *bindings_;
+  std::fill(b.current.begin(), b.current.end(), nullptr);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const NamedTensor& nt = inputs[k];
     const ir::Value* v = g.find_value(nt.name);
     bool is_input = v && std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
     if (!is_input) {
@@ -185,51 +229,55 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
       for (const ir::Value* i : g.inputs) names += (names.empty() ? "'" : ", '") + i->name + "'";
       return invalid_argument("the engine has no input named '" + nt.name + "'; its inputs are " + names);
     }
-    if (!seen.insert(nt.name).second) return invalid_argument("input '" + nt.name + "' is given twice");
+    for (size_t j = 0; j < k; ++j)
+      if (inputs[j].name == nt.name) return invalid_argument("input '" + nt.name + "' is given twice");
     if (nt.tensor.dtype() != v->dtype || nt.tensor.shape() != v->shape) {
       return invalid_argument("input '" + nt.name + "' must be " + dtype_name(v->dtype) + "[" +
                               shape_str(v->shape) + "], got " + dtype_name(nt.tensor.dtype()) + "[" +
                               shape_str(nt.tensor.shape()) +
                               "] (the plan was built for these shapes; rebuild with other --shapes)");
     }
-    values[v] = nt.tensor;
+    b.current[static_cast<size_t>(b.of(v))] = &nt.tensor;
   }
   for (const ir::Value* v : g.inputs)
-    if (!values.count(v)) return invalid_argument("input '" + v->name + "' is not given");
+    if (!b.current[static_cast<size_t>(b.of(v))])
+      return invalid_argument("input '" + v->name + "' is not given");
 
-  auto arena_view = [&](const ir::Value* v) -> Tensor {
-    auto it = d.placement.find(v);
-    if (it == d.placement.end() || it->second.offset < 0) return Tensor();
-    return Tensor::view(v->dtype, v->shape, arena_, arena_.get() + it->second.offset);
-  };
   auto aliases_arena = [&](const Tensor& t) {
     const auto* p = static_cast<const std::byte*>(t.raw());
     return p >= arena_.get() && p < arena_.get() + d.arena_bytes;
   };
   auto lookup = [&](const ir::Value* v) -> const Tensor* {
     if (v->is_constant()) return &*v->constant;
-    auto it = values.find(v);
-    return it == values.end() ? nullptr : &it->second;
+    const int32_t i = b.of(v);
+    return i < 0 ? nullptr : b.current[static_cast<size_t>(i)];
   };
-  EngineSubgraphRunner subgraphs([&](const std::string& name) -> const Tensor* {
+  EngineSubgraphRunner subgraphs([&g, &lookup](const std::string& name) -> const Tensor* {
     const ir::Value* v = g.find_value(name);
     return v ? lookup(v) : nullptr;
   });
+  // Binds value i to what the producer made: its arena view or a tensor of its own.
+  auto bind_arena = [&](int32_t i) {
+    if (i >= 0) b.current[static_cast<size_t>(i)] = &b.arena[static_cast<size_t>(i)];
+  };
+  auto bind_owned = [&](int32_t i, Tensor t) {
+    b.owned[static_cast<size_t>(i)] = std::move(t);
+    b.current[static_cast<size_t>(i)] = &b.owned[static_cast<size_t>(i)];
+  };
 
   for (size_t si = 0; si < d.steps.size(); ++si) {
     const runtime::Step& step = d.steps[si];
     const ir::Node& node = *step.node;
+    const std::vector<int32_t>& outs = b.step_outputs[si];
     auto t0 = timer_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     if (step.tactic == "view") {
       // Output bytes are already in place (a view of the input, or a Concat assembled by its
       // producers): only bind the output.
-      for (const ir::Value* out : node.outputs)
-        if (out) values[out] = arena_view(out);
+      for (int32_t o : outs) bind_arena(o);
     } else if (step.impl) {
       // A fast tactic: outputs go straight to their arena slots (static shapes, checked at build
       // and load time).
       const Tensor* in[8] = {};
-      Tensor out_tensors[4];
       Tensor* out[4] = {};
       const Tensor* prepared[8] = {};
       if (node.inputs.size() > 8 || node.outputs.size() > 4 || step.prepared.size() > 8)
@@ -237,14 +285,16 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
       for (size_t i = 0; i < node.inputs.size(); ++i) {
         if (!node.inputs[i]) continue;
         in[i] = lookup(node.inputs[i]);
-        if (!in[i]) return internal_error(node.describe() + ": input '" + node.inputs[i]->name + "' has no value");
+        if (!in[i])
+          return internal_error(node.describe() + ": input '" + node.inputs[i]->name + "' has no value");
       }
       for (size_t i = 0; i < node.outputs.size(); ++i) {
         const ir::Value* o = node.outputs[i];
-        if (!o) continue;
-        out_tensors[i] = arena_view(o);
-        if (out_tensors[i].empty()) out_tensors[i] = Tensor(o->dtype, o->shape);
-        out[i] = &out_tensors[i];
+        const int32_t k = outs[i];
+        if (!o || k < 0) continue;
+        Tensor& slot = b.arena[static_cast<size_t>(k)];
+        if (slot.empty()) bind_owned(k, Tensor(o->dtype, o->shape));
+        out[i] = slot.empty() ? &b.owned[static_cast<size_t>(k)] : &slot;
       }
       for (size_t i = 0; i < step.prepared.size(); ++i) prepared[i] = &*step.prepared[i]->constant;
       cpu::TacticArgs args{node,
@@ -254,10 +304,11 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
                            {prepared, step.prepared.size()},
                            step.params,
                            workers_->pool,
-                           reinterpret_cast<float*>(workers_->scratch.get())};
+                           reinterpret_cast<float*>(workers_->scratch.get()),
+                           b.epilogues[si]};
       KILN_RETURN_IF_ERROR(step.impl->run(args));
-      for (size_t i = 0; i < node.outputs.size(); ++i)
-        if (node.outputs[i]) values[node.outputs[i]] = std::move(out_tensors[i]);
+      for (int32_t o : outs)
+        if (o >= 0 && !b.arena[static_cast<size_t>(o)].empty()) bind_arena(o);
     } else {
       const ops::OpDef* def = ops::find_op(node.domain, node.op_type);
       if (!def || !def->reference) return unsupported(node.describe() + ": no kernel for this op");
@@ -273,50 +324,88 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
       }
       ops::RunContext ctx(node, in, &subgraphs);
       for (size_t i = 0; i < node.outputs.size(); ++i) {
-        if (!node.outputs[i]) continue;
+        if (!node.outputs[i] || outs[i] < 0) continue;
         auto p = d.placement.find(node.outputs[i]);
-        ctx.provide_output(i, arena_view(node.outputs[i]), p != d.placement.end() && p->second.in_place);
+        ctx.provide_output(i, b.arena[static_cast<size_t>(outs[i])],
+                           p != d.placement.end() && p->second.in_place);
       }
       KILN_RETURN_IF_ERROR(def->reference(ctx));
       for (size_t i = 0; i < node.outputs.size(); ++i) {
         const ir::Value* out = node.outputs[i];
-        if (!out) continue;
+        if (!out || outs[i] < 0) continue;
         Tensor& produced = ctx.output(i);
         if (produced.empty()) return internal_error(node.describe() + ": no output " + std::to_string(i));
-        Tensor place = arena_view(out);
-        if (!place.empty() && produced.raw() != place.raw()) {
-          if (produced.dtype() != place.dtype() || produced.shape() != place.shape()) {
-            return internal_error(node.describe() + ": output '" + out->name + "' is " +
-                                  shape_str(produced.shape()) + ", the plan expects " +
-                                  shape_str(place.shape()));
+        Tensor& place = b.arena[static_cast<size_t>(outs[i])];
+        if (!place.empty()) {
+          if (produced.raw() != place.raw()) {
+            if (produced.dtype() != place.dtype() || produced.shape() != place.shape()) {
+              return internal_error(node.describe() + ": output '" + out->name + "' is " +
+                                    shape_str(produced.shape()) + ", the plan expects " +
+                                    shape_str(place.shape()));
+            }
+            std::memmove(place.raw(), produced.raw(), produced.nbytes());
           }
-          std::memmove(place.raw(), produced.raw(), produced.nbytes());
-          values[out] = place;
-        } else if (place.empty() && aliases_arena(produced)) {
+          bind_arena(outs[i]);
+        } else if (aliases_arena(produced)) {
           // A value with no arena slot (its size is known only now) that views arena bytes, e.g. a
           // Reshape of a planned tensor: those bytes get reused, so it needs its own copy.
-          values[out] = produced.clone();
+          bind_owned(outs[i], produced.clone());
         } else if (produced.is_sequence()) {
           // Sequence items may view arena bytes of their inputs: own them.
           std::vector<Tensor> items;
           for (const Tensor& item : produced.items())
             items.push_back(aliases_arena(item) ? item.clone() : item);
-          values[out] = Tensor::sequence(produced.dtype(), std::move(items));
+          bind_owned(outs[i], Tensor::sequence(produced.dtype(), std::move(items)));
         } else {
-          values[out] = std::move(produced);
+          bind_owned(outs[i], std::move(produced));
         }
       }
     }
     if (timer_)
       timer_(si, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
+  for (const ir::Value* v : g.outputs)
+    if (!lookup(v)) return internal_error("output '" + v->name + "' was not computed");
+  return Status::ok();
+}
+
+Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& inputs) {
+  KILN_RETURN_IF_ERROR(execute(inputs));
+  const ir::Graph& g = *engine_->data().graph;
   std::vector<NamedTensor> outs;
   for (const ir::Value* v : g.outputs) {
-    const Tensor* t = lookup(v);
-    if (!t) return internal_error("output '" + v->name + "' was not computed");
+    const Tensor* t =
+        v->is_constant() ? &*v->constant : bindings_->current[static_cast<size_t>(bindings_->of(v))];
     outs.push_back({v->name, t->clone()});
   }
   return outs;
+}
+
+Status Context::run_into(const std::vector<NamedTensor>& inputs, std::vector<Tensor>& outputs) {
+  const ir::Graph& g = *engine_->data().graph;
+  if (outputs.size() != g.outputs.size())
+    return invalid_argument("run_into: " + std::to_string(outputs.size()) +
+                            " output tensors for an engine with " + std::to_string(g.outputs.size()) +
+                            " outputs");
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const ir::Value* v = g.outputs[i];
+    if (v->shape_known() && (outputs[i].dtype() != v->dtype || outputs[i].shape() != v->shape))
+      return invalid_argument("run_into: output " + std::to_string(i) + " ('" + v->name + "') must be " +
+                              dtype_name(v->dtype) + "[" + shape_str(v->shape) + "], got " +
+                              dtype_name(outputs[i].dtype()) + "[" + shape_str(outputs[i].shape()) + "]");
+  }
+  KILN_RETURN_IF_ERROR(execute(inputs));
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const ir::Value* v = g.outputs[i];
+    const Tensor* t =
+        v->is_constant() ? &*v->constant : bindings_->current[static_cast<size_t>(bindings_->of(v))];
+    if (t->dtype() == outputs[i].dtype() && t->shape() == outputs[i].shape() && !t->is_sequence() &&
+        !outputs[i].is_sequence())
+      std::memcpy(outputs[i].raw(), t->raw(), t->nbytes());
+    else
+      outputs[i] = t->clone();
+  }
+  return Status::ok();
 }
 
 }  // namespace kiln

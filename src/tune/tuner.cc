@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include "cpu/tactic.h"
+#include "cpu/tactics/fused.h"
 #include "tune/timing_cache.h"
 
 namespace kiln::tune {
@@ -150,8 +151,8 @@ Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node,
   std::vector<cpu::TacticArgs> args;
   for (size_t i = 0; i < tactics.size(); ++i) {
     for (const Tensor& p : prepared[i].tensors) prep[i].push_back(&p);
-    args.push_back(
-        {node, tactics[i]->isa, bench.in_ptrs, bench.out_ptrs, prep[i], prepared[i].params, pool, aligned});
+    args.push_back({node, tactics[i]->isa, bench.in_ptrs, bench.out_ptrs, prep[i], prepared[i].params, pool,
+                    aligned, cpu::fused_epilogue(node).value_or(cpu::Epilogue{})});
     KILN_RETURN_IF_ERROR(tactics[i]->run(args[i]));
   }
   // Weights cold (what prepare() made of them, else the constant inputs), activations warm.

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cpu/tactic.h"
+#include "cpu/tactics/fused.h"
 #include "ir/graph.h"
 #include "ops/infer_graph.h"
 #include "ops/op.h"
@@ -149,7 +150,9 @@ inline int check_tactics(OneNode& t, double rtol = 1e-4, double atol = 1e-5,
           args_in[source] = &got;
         }
         Tensor* outs[1] = {&got};
-        cpu::TacticArgs args{node, tactic->isa, args_in, outs, prep, params, pool, aligned};
+        cpu::TacticArgs args{node, tactic->isa, args_in,
+                             outs, prep,        params,
+                             pool, aligned,     cpu::fused_epilogue(node).value_or(cpu::Epilogue{})};
         Status rs = tactic->run(args);
         EXPECT_TRUE(rs.is_ok()) << tactic->name << how << ": " << rs.message();
         // Winograd F(4x4, 3x3) rounds in its transforms (entries up to 8 and 1/24): its error scales

@@ -72,7 +72,7 @@ Status prepare_conv(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared
 template <bool kDepthwise>
 Status run_conv(const TacticArgs& a) {
   const Conv2dShape s = conv_from_params(a.params);
-  Epilogue ep = *fused_epilogue(a.node);
+  Epilogue ep = a.epilogue;
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
   const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
   if (kDepthwise) {
@@ -134,7 +134,7 @@ int64_t workspace_winograd(const ir::Node& node, Isa isa, int) {
 
 template <int M>
 Status run_winograd(const TacticArgs& a) {
-  Epilogue ep = *fused_epilogue(a.node);
+  Epilogue ep = a.epilogue;
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
   blocked_winograd_kernel(a.isa)->run(a.pool, M, conv_from_params(a.params), a.inputs[0]->data<float>(),
                                       a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), ep,

@@ -107,7 +107,7 @@ int64_t workspace(const ir::Node& node, Isa isa, int threads) {
 template <int kVariant>
 Status run(const TacticArgs& a) {
   const Conv2dShape s = conv_from_params(a.params);
-  Epilogue ep = *fused_epilogue(a.node);
+  Epilogue ep = a.epilogue;
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
   conv2d_gemm(*gemm_ukernel(a.isa, kVariant), a.pool, s, a.inputs[0]->data<float>(),

@@ -15,6 +15,9 @@ struct Geometry {
   int64_t batch, cin, cout, h, w, kh, kw;
   int64_t m() const { return cout * kh * kw; }
   int64_t n() const { return h * w; }
+  // The step's parameters: the geometry, so a run reads no attributes.
+  std::vector<int64_t> params() const { return {batch, cin, cout, h, w, kh, kw}; }
+  static Geometry of(std::span<const int64_t> p) { return {p[0], p[1], p[2], p[3], p[4], p[5], p[6]}; }
 };
 
 std::optional<Geometry> geometry(const ir::Node& node) {
@@ -48,8 +51,9 @@ bool supports(const ir::Node& node, Isa isa) {
 }
 
 template <int kVariant>
-Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>&) {
+Status prepare(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
   const Geometry g = *geometry(node);
+  params = g.params();
   const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
   Tensor packed(DataType::kFloat32, {round_up(g.m(), uk.mr) * g.cin});
   // W is [cin][cout * kh * kw]: A transposed, with the (co, ky, kx) rows as its columns.
@@ -67,9 +71,9 @@ int64_t workspace(const ir::Node& node, Isa isa, int threads) {
 
 template <int kVariant>
 Status run(const TacticArgs& a) {
-  const Geometry g = *geometry(a.node);
+  const Geometry g = Geometry::of(a.params);
   const GemmUkernel& uk = *gemm_ukernel(a.isa, kVariant);
-  Epilogue ep = *fused_epilogue(a.node);
+  Epilogue ep = a.epilogue;
   if (a.inputs.size() > 2 && a.inputs[2]) ep.bias_row = a.inputs[2]->data<float>();
   const float* residual = a.inputs.size() > 3 && a.inputs[3] ? a.inputs[3]->data<float>() : nullptr;
   float* c = a.scratch;
@@ -107,10 +111,13 @@ Status run(const TacticArgs& a) {
 }
 
 template <int kVariant>
-bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared, std::span<const int64_t>) {
-  const Geometry g = *geometry(node);
-  return prepared.size() == 1 &&
-         prepared[0]->numel() == round_up(g.m(), gemm_ukernel(isa, kVariant)->mr) * g.cin;
+bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+           std::span<const int64_t> params) {
+  const auto g = geometry(node);
+  if (!g) return false;
+  const std::vector<int64_t> want = g->params();
+  return std::equal(want.begin(), want.end(), params.begin(), params.end()) && prepared.size() == 1 &&
+         prepared[0]->numel() == round_up(g->m(), gemm_ukernel(isa, kVariant)->mr) * g->cin;
 }
 
 }  // namespace

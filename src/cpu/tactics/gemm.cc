@@ -101,7 +101,7 @@ template <int kVariant>
 Status run(const TacticArgs& args) {
   const GemmShape g = *gemm_shape(args.node);
   const GemmUkernel& uk = *gemm_ukernel(args.isa, kVariant);
-  Epilogue ep = *fused_epilogue(args.node);
+  Epilogue ep = args.epilogue;
   if (args.prepared.size() > 1) ep.bias_col = args.prepared[1]->data<float>();
   if (args.inputs.size() > 3 && args.inputs[3]) {
     ep.residual = args.inputs[3]->data<float>();

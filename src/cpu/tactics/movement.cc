@@ -34,6 +34,11 @@ std::optional<std::vector<int64_t>> movement_params(const ir::Node& node) {
   if (!static_value(x) || !static_value(y) || x->is_constant() || y->shape.size() != x->shape.size() ||
       x->shape.size() > kMaxRank)
     return std::nullopt;
+  // The tables hold one offset per index of every axis: refuse absurd dims (a corrupted plan's)
+  // rather than allocate for them.
+  for (const Shape* shape : {&x->shape, &y->shape})
+    for (int64_t d : *shape)
+      if (d > (int64_t{1} << 24)) return std::nullopt;
   std::vector<std::vector<int64_t>> offsets;
   if (node.op_type == "Transpose") {
     auto perm = ops::transpose_permutation(node, x->shape.size());

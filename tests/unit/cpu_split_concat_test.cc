@@ -1,5 +1,5 @@
-// The Split copy tactic against the reference Split: every output, exactly, at any axis, with
-// split sizes given or equal, 1 and 2 threads, outputs poisoned first.
+// The Split and Concat copy tactics against the reference ops: every element, exactly, at any axis,
+// with uneven and empty parts, 1 and 2 threads, outputs poisoned first.
 #include "tactic_test_util.h"
 
 namespace kiln::testing {
@@ -32,7 +32,7 @@ void check_split(const Shape& shape, int64_t axis, std::vector<int64_t> sizes) {
     }
     std::vector<Tensor*> outs;
     for (Tensor& g : got) outs.push_back(&g);
-    cpu::TacticArgs args{node, tactic.isa, in, outs, {}, params, pool, nullptr};
+    cpu::TacticArgs args{node, tactic.isa, in, outs, {}, params, pool, nullptr, {}};
     ASSERT_TRUE(tactic.run(args).is_ok());
     for (size_t o = 0; o < got.size(); ++o) {
       const Tensor& want = rc.output(o);
@@ -49,6 +49,26 @@ TEST(CpuSplit, EveryAxisAndUnevenSizes) {
   check_split({2, 6, 3, 5}, 3, {4, 1});
   check_split({1, 4, 10, 10, 16}, 1, {2, 2});  // whole blocks of a blocked tensor
   check_split({7}, 0, {3, 0, 4});              // an empty output
+}
+
+// Concat of inputs whose extents along `axis` are `sizes` (the others from `shape`).
+void check_concat(const Shape& shape, int64_t axis, const std::vector<int64_t>& sizes) {
+  OneNode t("Concat", "");
+  const int64_t a = axis < 0 ? axis + static_cast<int64_t>(shape.size()) : axis;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    Shape part = shape;
+    part[static_cast<size_t>(a)] = sizes[i];
+    t.input(random_f32(part, 11 + static_cast<uint32_t>(i)));
+  }
+  t.attr("axis", attr_i(axis));
+  EXPECT_EQ(check_tactics(t, 0, 0), 2) << "axis " << axis;  // concat.copy at 1 and 2 threads, exact
+}
+
+TEST(CpuConcat, EveryAxisAndUnevenSizes) {
+  check_concat({2, 6, 3, 5}, 1, {1, 2, 3});
+  check_concat({2, 6, 3, 5}, 0, {1, 1});
+  check_concat({1, 85, 7}, -1, {64, 16, 4});  // YOLOX's head: three scales along the last axis
+  check_concat({2, 6, 3, 5}, 3, {4, 0, 1});   // an empty input
 }
 
 }  // namespace
