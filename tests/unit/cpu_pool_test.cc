@@ -1,5 +1,6 @@
-// The MaxPool tactic against the reference: window sizes of the models (3x3 stride 2, SPP 5/9/13
-// stride 1), padding, ceil mode, dilation, widths around the vector lengths.
+// The MaxPool and AveragePool tactics against the reference: window sizes of the models (3x3
+// stride 2, SPP 5/9/13 stride 1, PP-OCR's 3x2 / stride (3, 2)), padding (even and not), ceil mode,
+// dilation, count_include_pad, widths around the vector lengths.
 #include "tactic_test_util.h"
 
 namespace kiln::testing {
@@ -24,6 +25,36 @@ TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
     t.attr("dilations", attr_ints({c.dilation, c.dilation}));
     t.attr("ceil_mode", attr_i(c.ceil));
     EXPECT_GT(check_tactics(t, 0, 0), 0);
+  }
+}
+
+TEST(CpuAveragePool, WindowsPaddingCeilAndWhatCounts) {
+  // {h, w, kh, kw, sh, sw, pads (t, l, b, r), dilation, ceil}; every case with and without
+  // count_include_pad. Averages divide exactly as the reference does: held to 1 ulp-ish.
+  struct Case {
+    int64_t h, w, kh, kw, sh, sw, pt, pl, pb, pr, dilation, ceil;
+  };
+  const std::vector<Case> cases = {
+      {3, 80, 3, 2, 3, 2, 0, 0, 0, 0, 1, 0},  {9, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0},
+      {7, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  {10, 15, 3, 3, 1, 1, 2, 2, 2, 2, 2, 0},
+      {11, 40, 3, 3, 3, 3, 1, 0, 2, 1, 1, 1}, {5, 65, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0},
+      {6, 7, 5, 5, 1, 1, 2, 2, 2, 2, 1, 0},   {8, 16, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1}};
+  for (const Case& c : cases) {
+    for (int include : {0, 1}) {
+      SCOPED_TRACE("k" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" + std::to_string(c.sh) +
+                   " w" + std::to_string(c.w) + " ceil " + std::to_string(c.ceil) + " include " +
+                   std::to_string(include));
+      OneNode t("AveragePool", "");
+      t.node->opset = 19;
+      t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));
+      t.attr("kernel_shape", attr_ints({c.kh, c.kw}));
+      t.attr("strides", attr_ints({c.sh, c.sw}));
+      t.attr("pads", attr_ints({c.pt, c.pl, c.pb, c.pr}));
+      t.attr("dilations", attr_ints({c.dilation, c.dilation}));
+      t.attr("ceil_mode", attr_i(c.ceil));
+      t.attr("count_include_pad", attr_i(include));
+      EXPECT_GT(check_tactics(t, 1e-6, 1e-7), 0);
+    }
   }
 }
 
