@@ -1,4 +1,5 @@
-// The MaxPool and AveragePool tactics against the reference: window sizes of the models (3x3
+// The MaxPool, AveragePool and row (Softmax, GlobalAveragePool, LayerNormalization) tactics
+// against the reference. Pools: window sizes of the models (3x3
 // stride 2, SPP 5/9/13 stride 1, PP-OCR's 3x2 / stride (3, 2)), padding (even and not), ceil mode,
 // dilation, count_include_pad, widths around the vector lengths.
 #include "tactic_test_util.h"
@@ -85,6 +86,50 @@ TEST(CpuRows, SoftmaxAlongContiguousRowsAndGlobalAveragePool) {
     OneNode t("GlobalAveragePool", "");
     t.input(random_f32({2, 3, h, w}, 2));
     EXPECT_GT(check_tactics(t, 1e-5, 1e-6), 0) << h << "x" << w;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+TEST(CpuRows, LayerNormOverTrailingDims) {
+  // Rows around the vector widths (PP-OCRv4 rec's 120, a transformer's 768), normalized over the
+  // last axis or the last two, Scale and B constants or activations, B absent, a mean of 10 (the
+  // two-pass variance keeps it accurate; far larger ones leave float sums, the reference's too, with
+  // errors of their own) and another epsilon.
+  struct Case {
+    Shape x;
+    int64_t axis;
+    bool bias, constants;
+    float offset, epsilon;
+  };
+  const std::vector<Case> cases = {
+      {{3, 1}, -1, true, true, 0, 1e-5f},       {{2, 7}, -1, true, true, 0, 1e-5f},
+      {{5, 16}, -1, false, true, 0, 1e-5f},     {{1, 40, 120}, -1, true, false, 0, 1e-5f},
+      {{2, 3, 17}, 1, true, true, 0, 1e-6f},    {{4, 768}, -1, true, true, 10, 1e-5f},
+      {{2, 2, 9, 5}, 2, false, false, 3, 1e-3f}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE("x " + shape_str(c.x) + " axis " + std::to_string(c.axis));
+    OneNode t("LayerNormalization", "");
+    t.input(random_f32(c.x, 3, c.offset - 2, c.offset + 2));
+    const int64_t a = c.axis < 0 ? c.axis + static_cast<int64_t>(c.x.size()) : c.axis;
+    const Shape norm(c.x.begin() + a, c.x.end());
+    if (c.constants)
+      t.constant(random_f32(norm, 4, 0.5f, 1.5f));
+    else
+      t.input(random_f32(norm, 4, 0.5f, 1.5f));
+    if (c.bias) {
+      if (c.constants)
+        t.constant(random_f32(norm, 5));
+      else
+        t.input(random_f32(norm, 5));
+    }
+    t.attr("axis", attr_i(c.axis));
+    t.attr("epsilon", attr_f(c.epsilon));
+    EXPECT_GT(check_tactics(t, 1e-4, 2e-5), 0);
   }
 }
 

@@ -25,6 +25,12 @@ inline ir::Attribute attr_i(int64_t v) {
   a.i = v;
   return a;
 }
+inline ir::Attribute attr_f(float v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
 inline ir::Attribute attr_ints(std::vector<int64_t> v) {
   ir::Attribute a;
   a.kind = ir::Attribute::Kind::kInts;

@@ -1,5 +1,5 @@
-// Row kernels: softmax over contiguous rows and the mean of each plane (global average pooling),
-// one instance per ISA.
+// Row kernels: softmax over contiguous rows, the mean of each plane (global average pooling) and
+// layer normalization of contiguous rows, one instance per ISA.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,10 @@ struct RowKernels {
   void (*softmax)(const float* x, float* y, int64_t rows, int64_t n);
   /// y[r] = mean(x[r][0..n)) for `rows` contiguous rows.
   void (*mean)(const float* x, float* y, int64_t rows, int64_t n);
+  /// y[r][i] = (x[r][i] - mean) / sqrt(var + eps) * scale[i] (+ bias[i]) over each row's n floats
+  /// (mean, then the variance of the deviations: two passes, as the reference); bias may be null.
+  void (*layer_norm)(const float* x, float* y, int64_t rows, int64_t n, const float* scale, const float* bias,
+                     float eps);
 };
 const RowKernels* row_kernels(Isa isa);
 const RowKernels* row_kernels_avx512();

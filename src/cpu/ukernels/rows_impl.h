@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "cpu/ukernels/rows.h"
@@ -81,6 +82,52 @@ void mean_rows(const float* x, float* y, int64_t rows, int64_t n) {
     float t = hsum<V>(s);
     for (; i < n; ++i) t += xr[i];
     y[r] = t / static_cast<float>(n);
+  }
+}
+
+// Sum of the row's n floats: whole vectors, then the tail lanes.
+template <class V>
+float row_sum(const float* x, int64_t n) {
+  constexpr int W = V::kWidth;
+  typename V::T s = V::zero();
+  int64_t i = 0;
+  for (; i + W <= n; i += W) s = V::add(s, V::load(x + i));
+  if (i < n) s = V::add(s, V::load_n(x + i, static_cast<int>(n - i)));
+  return hsum<V>(s);
+}
+
+template <class V>
+void layer_norm_rows(const float* x, float* y, int64_t rows, int64_t n, const float* scale, const float* bias,
+                     float eps) {
+  constexpr int W = V::kWidth;
+  using T = typename V::T;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    float* yr = y + r * n;
+    const float mean = row_sum<V>(xr, n) / static_cast<float>(n);
+    const T mv = V::set1(mean);
+    alignas(64) float means[W];
+    V::store(means, mv);
+    T sq = V::zero();
+    for (int64_t i = 0; i < n; i += W) {
+      const int c = n - i < W ? static_cast<int>(n - i) : W;
+      // A tail's missing lanes load as 0 - 0: they add nothing.
+      const T d = c == W ? V::sub(V::load(xr + i), mv) : V::sub(V::load_n(xr + i, c), V::load_n(means, c));
+      sq = V::fmadd(d, d, sq);
+    }
+    const T inv = V::set1(1.0f / std::sqrt(hsum<V>(sq) / static_cast<float>(n) + eps));
+    for (int64_t i = 0; i < n; i += W) {
+      const int c = n - i < W ? static_cast<int>(n - i) : W;
+      if (c == W) {
+        T v = V::mul(V::mul(V::sub(V::load(xr + i), mv), inv), V::load(scale + i));
+        if (bias) v = V::add(v, V::load(bias + i));
+        V::store(yr + i, v);
+      } else {
+        T v = V::mul(V::mul(V::sub(V::load_n(xr + i, c), mv), inv), V::load_n(scale + i, c));
+        if (bias) v = V::add(v, V::load_n(bias + i, c));
+        V::store_n(yr + i, v, c);
+      }
+    }
   }
 }
 
