@@ -1,17 +1,10 @@
 // Gemm / MatMul tactics (constant B packed at build time) against the reference: M, N and K one
 // below, at and one above the microkernel tiles, transposes, alpha and beta, bias, epilogues,
-// MatMul with batch dims folded into M.
+// MatMul with batch dims folded into M; MatMul of two activations, one small GEMM per batch.
 #include "tactic_test_util.h"
 
 namespace kiln::testing {
 namespace {
-
-ir::Attribute attr_f(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
 
 TEST(CpuGemm, TileEdgesTransposesAlphaBeta) {
   for (int64_t m : {1, 5, 6, 7, 8, 9}) {
@@ -52,6 +45,23 @@ TEST(CpuGemm, MatMulWithBatchDimsAndFusedEpilogue) {
       t.attr("residual_position", attr_s("after"));
       EXPECT_GT(check_tactics(t), 0) << act << " rows " << rows;
     }
+  }
+}
+
+TEST(CpuGemm, MatMulOfTwoActivationsPerBatch) {
+  // Both operands computed (attention's Q K^T, weights x V): M, K and N one below, at and one above
+  // the tiles (8 x 48 on AVX-512, 6 x 16 on AVX2), batch dims, one B for every batch.
+  struct Case {
+    Shape a, b;
+  };
+  const std::vector<Case> cases = {{{1, 8, 40, 15}, {1, 8, 15, 40}}, {{1, 8, 40, 40}, {1, 8, 40, 15}},
+                                   {{3, 7, 5}, {3, 5, 47}},          {{2, 9, 17}, {2, 17, 49}},
+                                   {{4, 6, 16}, {16, 48}},           {{5, 1, 33}, {5, 33, 17}}};
+  for (const Case& c : cases) {
+    OneNode t("MatMul", "");
+    t.input(random_f32(c.a, 1));
+    t.input(random_f32(c.b, 2));
+    EXPECT_GT(check_tactics(t, 1e-4, 1e-5), 0) << shape_str(c.a) << " x " << shape_str(c.b);
   }
 }
 
