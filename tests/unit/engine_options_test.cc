@@ -9,6 +9,12 @@ namespace {
 
 const char* kConv = "/usr/share/libonnx-testdata/data/node/test_conv_with_strides_padding/model.onnx";
 
+BuildOptions with_threads(int threads) {
+  BuildOptions o;
+  o.threads = threads;
+  return o;
+}
+
 TEST(EngineOptions, ParsesCommandLine) {
   CLI::App app;
   EngineSource source;
@@ -48,8 +54,8 @@ TEST(EngineOptions, DefaultsBuildOptimizedOnOneThread) {
 
 TEST(EngineOptions, RejectsBadValues) {
   BuilderConfig config;
-  EXPECT_FALSE(BuildOptions{0}.parse(config, false));
-  EXPECT_FALSE(BuildOptions{2000}.parse(config, false));
+  EXPECT_FALSE(with_threads(0).parse(config, false));
+  EXPECT_FALSE(with_threads(2000).parse(config, false));
   InferenceOptions bad_iter;
   bad_iter.iterations = 0;
   EXPECT_FALSE(bad_iter.parse());
@@ -74,7 +80,7 @@ TEST(EngineOptions, BuildOptionsDoNotApplyToPlans) {
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("--shapes"), std::string::npos);
   // --threads runs a plan with other threads than it was tuned for; build-only options are refused.
-  EXPECT_TRUE(BuildOptions{4}.parse(config, true));
+  EXPECT_TRUE(with_threads(4).parse(config, true));
   BuildOptions tactics;
   tactics.tactics = "heuristic";
   Status st_tactics = tactics.parse(config, true);

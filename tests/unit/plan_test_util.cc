@@ -158,7 +158,11 @@ std::unique_ptr<runtime::EngineData> hand_made_engine() {
 
   // Tactic names are resolved when a plan loads; "reference" takes parameters, prepared values and
   // timings like any tactic.
-  d->steps = {{n0, "reference", {1, -2, 3}}, {n1, "view", {}}};
+  d->steps.resize(2);
+  d->steps[0].node = n0;
+  d->steps[0].params = {1, -2, 3};
+  d->steps[1].node = n1;
+  d->steps[1].tactic = "view";
   d->steps[0].prepared = {w, g.find_value("half")};
   d->steps[0].timings = {{"conv2d.gemm.avx512", 12.5}, {"reference", 1e9}};
   d->placement[z] = {64, 24, true};
