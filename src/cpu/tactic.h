@@ -50,6 +50,9 @@ struct Tactic {
                 std::span<const int64_t> params) = nullptr;
   /// The heuristic's preference among tactics of one ISA (higher first), when nothing is timed.
   int priority = 0;
+  /// Inputs (bit i: input i) whose values run() never reads, because prepare() packed them: a
+  /// plan stores only the shape of a constant that every reader packed so.
+  uint32_t packed_inputs = 0;
 };
 
 /// Resolves a step's tactic by name and checks it can run the node with what the plan holds

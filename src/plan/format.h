@@ -21,7 +21,7 @@ static_assert(std::endian::native == std::endian::little,
               "plans are little-endian and weights are used in place: a big-endian reader needs swapping");
 
 inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'P', 'L', 'A', 'N'};
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr char kKilnVersion[] = KILN_VERSION;
 
 // Header (64 bytes). Bytes 0..16 and the version string at 32..64 keep their place in every future

@@ -38,7 +38,7 @@ class GraphReader {
         r_.fail_at(at, "opset domain '" + domain + "' twice");
     }
     uint32_t n_values = r_.count(kMinValueBytes, "values");
-    for (uint32_t i = 0; i < n_values && r_.ok(); ++i) value(*g);
+    for (uint32_t i = 0; i < n_values && r_.ok(); ++i) value(*g, depth);
     uint32_t n_nodes = r_.count(kMinNodeBytes, "nodes");
     for (uint32_t i = 0; i < n_nodes && r_.ok(); ++i) node(*g, depth);
     for (auto* list : {&g->inputs, &g->outputs}) {
@@ -58,7 +58,7 @@ class GraphReader {
   }
 
  private:
-  void value(ir::Graph& g) {
+  void value(ir::Graph& g, int depth) {
     size_t at = r_.pos();
     std::string name = r_.str("value name");
     uint8_t code = r_.u8();
@@ -82,7 +82,9 @@ class GraphReader {
     v->is_sequence = (flags & 4) != 0;
     v->dim_names = std::move(dim_names);
     if (flags & 2) {
-      Tensor t = tensor("constant '" + name + "'");
+      // Only the top-level graph's constants may be stored as shapes (their readers' tactics
+      // packed the values: plan::read checks that of every reader).
+      Tensor t = tensor("constant '" + name + "'", depth == 0);
       if (r_.ok()) v->constant = std::move(t);
     }
   }
@@ -170,8 +172,9 @@ class GraphReader {
     }
   }
 
-  // u8 dtype, u32 rank, i64 dims, u64 offset in WEIGHTS, u64 bytes.
-  Tensor tensor(const std::string& what) {
+  // u8 dtype, u32 rank, i64 dims, u64 offset in WEIGHTS, u64 bytes; offset and bytes both 0 for a
+  // tensor of elements stored as its shape only (`shape_only` allowed: a top-level constant).
+  Tensor tensor(const std::string& what, bool shape_only = false) {
     size_t at = r_.pos();
     uint8_t code = r_.u8();
     Shape shape(r_.count(8, "dimensions"));
@@ -197,6 +200,8 @@ class GraphReader {
       numel *= u;
     }
     uint64_t elem = dtype_size(*dtype);
+    if (shape_only && numel > 0 && numel <= kMax / elem && offset == 0 && nbytes == 0)
+      return Tensor::view(*dtype, std::move(shape), nullptr, nullptr);
     if (numel > kMax / elem || numel * elem != nbytes) {
       return bad(at, what + " (" + dtype_name(*dtype) + "[" + shape_str(shape) + "]) says it has " +
                          std::to_string(nbytes) + " bytes");

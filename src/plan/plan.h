@@ -19,4 +19,10 @@ Expected<std::string> write(const runtime::EngineData& data);
 /// read but not compared (the caller does that).
 Expected<std::unique_ptr<runtime::EngineData>> read(std::shared_ptr<std::byte[]> bytes, size_t size);
 
+/// A plan stores a constant as its shape only when its values went into a tactic's packed weights
+/// (cpu::Tactic::packed_inputs). Such a constant may be read only as an input its step's tactic
+/// takes packed, never by a reference kernel, a subgraph, as a prepared value or as an output;
+/// read() refuses a plan where it is, with this check.
+Status check_shape_only_constants(const runtime::EngineData& data);
+
 }  // namespace kiln::plan

@@ -7,11 +7,12 @@
 #include <cstring>
 #include <limits>
 #include <set>
+#include <unordered_map>
 
+#include "cpu/tactic.h"
 #include "plan/byte_io.h"
 #include "plan/format.h"
 #include "plan/graph_reader.h"
-#include "cpu/tactic.h"
 #include "plan/plan.h"
 
 namespace kiln::plan {
@@ -300,6 +301,7 @@ Expected<std::unique_ptr<runtime::EngineData>> read(std::shared_ptr<std::byte[]>
     if (!impl) return impl.status().with_context("plan: step " + std::to_string(i));
     s.impl = *impl;
   }
+  KILN_RETURN_IF_ERROR(check_shape_only_constants(*data));
 
   ByteReader arena = reader(SectionId::kArena);
   read_arena(arena, *data);
@@ -329,6 +331,46 @@ Expected<std::unique_ptr<runtime::EngineData>> read(std::shared_ptr<std::byte[]>
 
   data->blob = std::move(bytes);
   return data;
+}
+
+// A constant stored as its shape only (its values went into a tactic's packed weights) may be read
+// only as an input its step's tactic takes packed (Tactic::packed_inputs): never by a reference
+// kernel, a subgraph, as a prepared value or as a graph output.
+static bool shape_only(const Tensor& t) {
+  return !t.empty() && !t.is_sequence() && !t.raw() && t.nbytes() > 0;
+}
+
+Status check_shape_only_constants(const runtime::EngineData& d) {
+  const ir::Graph& g = *d.graph;
+  std::unordered_map<const ir::Node*, const runtime::Step*> step_of;
+  for (const runtime::Step& s : d.steps) {
+    step_of[s.node] = &s;
+    for (const ir::Value* v : s.prepared)
+      if (shape_only(*v->constant))
+        return invalid_argument("plan: prepared value '" + v->name + "' of " + s.node->describe() +
+                                " is stored without its values; the plan is inconsistent (rebuild it)");
+  }
+  auto refuse = [](const ir::Value* v, const std::string& reader) {
+    return invalid_argument("plan: constant '" + v->name +
+                            "' is stored without its values (a tactic packed them), but " + reader +
+                            " reads it; the plan is inconsistent (rebuild it)");
+  };
+  for (const auto& n : g.nodes()) {
+    for (size_t k = 0; k < n->inputs.size(); ++k) {
+      const ir::Value* v = n->inputs[k];
+      if (!v || !v->is_constant() || !shape_only(*v->constant)) continue;
+      auto it = step_of.find(n.get());
+      const cpu::Tactic* t = it == step_of.end() ? nullptr : it->second->impl;
+      if (!t || k >= 32 || !((t->packed_inputs >> k) & 1u))
+        return refuse(v, n->describe() + " (input " + std::to_string(k) + ")");
+    }
+  }
+  for (const auto& v : g.values()) {
+    if (!v->is_constant() || !shape_only(*v->constant)) continue;
+    if (g.is_output(v.get())) return refuse(v.get(), "the graph's output");
+    if (g.read_by_subgraph(v.get())) return refuse(v.get(), "a subgraph");
+  }
+  return Status::ok();
 }
 
 }  // namespace kiln::plan

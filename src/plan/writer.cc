@@ -6,7 +6,9 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "cpu/tactic.h"
 #include "plan/byte_io.h"
 #include "plan/format.h"
 #include "plan/plan.h"
@@ -26,6 +28,8 @@ class GraphWriter {
   /// Weights collected so far; offsets in the GRAPH section are relative to the section start.
   std::vector<WeightsChunk> weights;
   uint64_t weights_size = 0;
+  /// Top-level constants stored as their shapes only: every reader's tactic packed their values.
+  std::unordered_set<const ir::Value*> shapes_only;
 
   Status graph(const ir::Graph& g, int depth, ByteWriter& w) {
     if (depth > kMaxGraphDepth) {
@@ -67,7 +71,14 @@ class GraphWriter {
       for (int64_t d : v->shape) w.i64(d);
       w.u32(static_cast<uint32_t>(v->dim_names.size()));
       for (const std::string& s : v->dim_names) w.str(s);
-      if (v->is_constant()) KILN_RETURN_IF_ERROR(tensor(*v->constant, "constant '" + v->name + "'", w));
+      if (v->is_constant()) {
+        const bool values = depth > 0 || !shapes_only.count(v.get());
+        if (values && !v->constant->raw() && v->constant->nbytes() > 0)
+          return internal_error("constant '" + v->name +
+                                "' has no values, and a reader other than a tactic that "
+                                "packed them needs them");
+        KILN_RETURN_IF_ERROR(tensor(*v->constant, "constant '" + v->name + "'", w, values));
+      }
     }
     w.u32(static_cast<uint32_t>(g.nodes().size()));
     for (const auto& n : g.nodes()) {
@@ -152,8 +163,9 @@ class GraphWriter {
   }
 
   // u8 dtype, u32 rank, i64 dims, u64 offset in WEIGHTS, u64 bytes. Tensors sharing bytes (a
-  // reshaped constant) are stored once.
-  Status tensor(const Tensor& t, const std::string& what, ByteWriter& w) {
+  // reshaped constant) are stored once; without `values` (or with none: a loaded plan's shape-only
+  // constant) offset and bytes are 0.
+  Status tensor(const Tensor& t, const std::string& what, ByteWriter& w, bool values = true) {
     if (t.empty()) {
       w.u8(0);
       w.u32(0);
@@ -169,6 +181,7 @@ class GraphWriter {
       if (d < 0) return internal_error(what + " has a negative dimension: " + shape_str(t.shape()));
     size_t nbytes = t.nbytes();
     uint64_t offset = 0;
+    if (!values || !t.raw()) nbytes = 0;
     if (nbytes > 0) {
       auto key = std::make_pair(t.raw(), nbytes);
       auto it = stored_.find(key);
@@ -191,6 +204,36 @@ class GraphWriter {
 
   std::map<std::pair<const void*, size_t>, uint64_t> stored_;
 };
+
+// The top-level constants a plan stores as shapes only: read by at least one node, and by every
+// reader only as an input its step's tactic takes packed (Tactic::packed_inputs); not a graph
+// output, not read by a subgraph, not a step's prepared value. (plan::read checks the same.)
+std::unordered_set<const ir::Value*> packed_only_constants(const runtime::EngineData& data) {
+  const ir::Graph& g = *data.graph;
+  std::unordered_map<const ir::Node*, const runtime::Step*> step_of;
+  std::unordered_set<const ir::Value*> prepared;
+  for (const runtime::Step& s : data.steps) {
+    step_of[s.node] = &s;
+    prepared.insert(s.prepared.begin(), s.prepared.end());
+  }
+  std::unordered_map<const ir::Value*, bool> packed;
+  for (const auto& n : g.nodes()) {
+    auto it = step_of.find(n.get());
+    const cpu::Tactic* t = it == step_of.end() ? nullptr : it->second->impl;
+    for (size_t k = 0; k < n->inputs.size(); ++k) {
+      const ir::Value* v = n->inputs[k];
+      if (!v || !v->is_constant()) continue;
+      const bool ok = t && k < 32 && ((t->packed_inputs >> k) & 1u);
+      auto [at, fresh] = packed.emplace(v, ok);
+      if (!fresh) at->second = at->second && ok;
+    }
+  }
+  std::unordered_set<const ir::Value*> out;
+  for (const auto& [v, ok] : packed)
+    if (ok && !prepared.count(v) && !g.is_output(v) && !g.read_by_subgraph(v) && !v->constant->is_sequence())
+      out.insert(v);
+  return out;
+}
 
 void write_tensor_infos(const std::vector<TensorInfo>& infos, ByteWriter& w) {
   w.u32(static_cast<uint32_t>(infos.size()));
@@ -218,6 +261,7 @@ Expected<std::string> write(const runtime::EngineData& data) {
   target.i32(data.target.threads);
 
   GraphWriter graphs;
+  graphs.shapes_only = packed_only_constants(data);
   KILN_RETURN_IF_ERROR(graphs.graph(g, 0, section(SectionId::kGraph)));
 
   std::unordered_map<const ir::Node*, uint32_t> node_index;

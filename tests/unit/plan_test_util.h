@@ -27,10 +27,12 @@ std::unique_ptr<runtime::EngineData> hand_made_engine();
 
 /// Every field of `b` equals `a` (graphs recursively; pointers compared by position).
 void expect_same_engine(const runtime::EngineData& a, const runtime::EngineData& b);
-/// Every non-empty constant and tensor attribute of `d` is a view into d.blob (no copy), 64-byte
-/// aligned; returns how many were checked.
+/// Every non-empty constant and tensor attribute of `d` with values is a view into d.blob (no
+/// copy), 64-byte aligned; returns how many were checked.
 int expect_constants_in_blob(const runtime::EngineData& d, size_t blob_size);
 /// Non-empty constants and tensor attributes of `d`, subgraphs included.
 int count_tensors(const runtime::EngineData& d);
+/// Constants of `d` stored as their shapes only (their readers' tactics packed the values).
+int count_shape_only(const runtime::EngineData& d);
 
 }  // namespace kiln::plan_test

@@ -232,24 +232,31 @@ bool check_pool(const ir::Node& node, Isa isa, std::span<const Tensor* const> pr
 
 int64_t no_workspace(const ir::Node&, Isa, int) { return 0; }
 
+// W and B: the conv kernels read them packed (bias after the weights), never as given.
+constexpr uint32_t kWeightsAndBias = 0b110;
+
 }  // namespace
 
 // Winograd F(4x4) is the heuristic's first choice where it applies (2-2.5x faster than the direct
 // kernel on ResNet-50's 3x3 layers, timed); tuning times all three.
-#define KILN_BLOCKED(isa, suffix)                                                                            \
-  KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,      \
-                        prepare_conv<false>, workspace_conv<false>, run_conv<false>, check_conv<false>});    \
-  KILN_REGISTER_TACTIC({"blocked.winograd4x4." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd,    \
-                        prepare_winograd<4>, workspace_winograd<4>, run_winograd<4>, check_winograd<4>, 1}); \
-  KILN_REGISTER_TACTIC({"blocked.winograd2x2." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd,    \
-                        prepare_winograd<2>, workspace_winograd<2>, run_winograd<2>, check_winograd<2>});    \
-  KILN_REGISTER_TACTIC({"blocked.depthwise." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<true>,    \
-                        prepare_conv<true>, workspace_conv<true>, run_conv<true>, check_conv<true>});        \
-  KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,        \
-                        prepare_reorder, no_workspace, run_reorder, check_reorder});                         \
-  KILN_REGISTER_TACTIC({"blocked.to_planar." suffix, ops::kToPlanar, "kiln", isa, supports_reorder,          \
-                        prepare_reorder, no_workspace, run_reorder, check_reorder});                         \
-  KILN_REGISTER_TACTIC({"blocked.maxpool." suffix, "MaxPool", "", isa, supports_pool, prepare_pool,          \
+#define KILN_BLOCKED(isa, suffix)                                                                          \
+  KILN_REGISTER_TACTIC({"blocked.direct." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<false>,    \
+                        prepare_conv<false>, workspace_conv<false>, run_conv<false>, check_conv<false>, 0, \
+                        kWeightsAndBias});                                                                 \
+  KILN_REGISTER_TACTIC({"blocked.winograd4x4." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd,  \
+                        prepare_winograd<4>, workspace_winograd<4>, run_winograd<4>, check_winograd<4>, 1, \
+                        kWeightsAndBias});                                                                 \
+  KILN_REGISTER_TACTIC({"blocked.winograd2x2." suffix, ops::kBlockedConv, "kiln", isa, supports_winograd,  \
+                        prepare_winograd<2>, workspace_winograd<2>, run_winograd<2>, check_winograd<2>, 0, \
+                        kWeightsAndBias});                                                                 \
+  KILN_REGISTER_TACTIC({"blocked.depthwise." suffix, ops::kBlockedConv, "kiln", isa, supports_conv<true>,  \
+                        prepare_conv<true>, workspace_conv<true>, run_conv<true>, check_conv<true>, 0,     \
+                        kWeightsAndBias});                                                                 \
+  KILN_REGISTER_TACTIC({"blocked.to_blocked." suffix, ops::kToBlocked, "kiln", isa, supports_reorder,      \
+                        prepare_reorder, no_workspace, run_reorder, check_reorder});                       \
+  KILN_REGISTER_TACTIC({"blocked.to_planar." suffix, ops::kToPlanar, "kiln", isa, supports_reorder,        \
+                        prepare_reorder, no_workspace, run_reorder, check_reorder});                       \
+  KILN_REGISTER_TACTIC({"blocked.maxpool." suffix, "MaxPool", "", isa, supports_pool, prepare_pool,        \
                         no_workspace, run_pool, check_pool})
 KILN_BLOCKED(Isa::kAvx512, "avx512");
 KILN_BLOCKED(Isa::kAvx2, "avx2");

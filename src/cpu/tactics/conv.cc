@@ -127,7 +127,7 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 
 #define KILN_CONV_GEMM(op, domain, isa, variant, name)                                                  \
   KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
-                        run<variant>, check<variant>})
+                        run<variant>, check<variant>, 0, 0b010})
 KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 0, "conv2d.gemm8x48.avx512");
 KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 1, "conv2d.gemm6x64.avx512");
 KILN_CONV_GEMM("Conv", "", Isa::kAvx2, 0, "conv2d.gemm6x16.avx2");

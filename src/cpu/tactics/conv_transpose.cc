@@ -124,7 +124,7 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 
 #define KILN_DECONV(op, domain, isa, variant, name)                                                     \
   KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
-                        run<variant>, check<variant>})
+                        run<variant>, check<variant>, 0, 0b010})
 KILN_DECONV("ConvTranspose", "", Isa::kAvx512, 0, "conv_transpose.gemm8x48.avx512");
 KILN_DECONV("ConvTranspose", "", Isa::kAvx2, 0, "conv_transpose.gemm6x16.avx2");
 KILN_DECONV("FusedConvTranspose", "kiln", Isa::kAvx512, 0, "conv_transpose.gemm8x48.avx512");

@@ -144,7 +144,7 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 
 #define KILN_GEMM(op, domain, isa, variant, name)                                                       \
   KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
-                        run<variant>, check<variant>})
+                        run<variant>, check<variant>, 0, 0b110})
 #define KILN_GEMM_ALL(op, domain)                                     \
   KILN_GEMM(op, domain, Isa::kAvx512, 0, "gemm.packed_b8x48.avx512"); \
   KILN_GEMM(op, domain, Isa::kAvx512, 1, "gemm.packed_b6x64.avx512"); \

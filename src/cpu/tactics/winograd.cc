@@ -56,7 +56,8 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 // multiplies they save (measured slower than the implicit-im2col GEMM on ResNet-50's layers); the
 // blocked Winograd (tactics/blocked.cc) is the one that pays.
 #define KILN_WINOGRAD(op, domain, isa, m, name) \
-  KILN_REGISTER_TACTIC({name, op, domain, isa, supports<m>, prepare<m>, workspace<m>, run<m>, check<m>, -1})
+  KILN_REGISTER_TACTIC(                         \
+      {name, op, domain, isa, supports<m>, prepare<m>, workspace<m>, run<m>, check<m>, -1, 0b010})
 KILN_WINOGRAD("Conv", "", Isa::kAvx512, 4, "conv2d.winograd4x4.avx512");
 KILN_WINOGRAD("Conv", "", Isa::kAvx512, 2, "conv2d.winograd2x2.avx512");
 KILN_WINOGRAD("Conv", "", Isa::kAvx2, 4, "conv2d.winograd4x4.avx2");
