@@ -9,7 +9,8 @@ namespace {
 constexpr int kSpinIterations = 20000;
 }  // namespace
 
-ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+ThreadPool::ThreadPool(int threads)
+    : threads_(threads < 1 ? 1 : threads), shares_(std::make_unique<Share[]>(static_cast<size_t>(threads_))) {
   for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 
@@ -24,14 +25,21 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::drain(int thread) {
-  for (int64_t t = next_.fetch_add(1); t < tasks_; t = next_.fetch_add(1)) call_(fn_, t, thread);
+  // Its own share first, then the others' unstarted tasks (a counter may run past its end: harmless).
+  for (int k = 0; k < threads_; ++k) {
+    Share& s = shares_[static_cast<size_t>((thread + k) % threads_)];
+    for (int64_t t = s.next.fetch_add(1); t < s.end; t = s.next.fetch_add(1)) call_(fn_, t, thread);
+  }
 }
 
 void ThreadPool::run(int64_t tasks, Trampoline call, void* fn) {
   call_ = call;
   fn_ = fn;
-  tasks_ = tasks;
-  next_.store(0, std::memory_order_relaxed);
+  for (int t = 0; t < threads_; ++t) {
+    Share& s = shares_[static_cast<size_t>(t)];
+    s.next.store(tasks * t / threads_, std::memory_order_relaxed);
+    s.end = tasks * (t + 1) / threads_;
+  }
   busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,7 +23,11 @@ class ThreadPool {
   int threads() const { return threads_; }
 
   /// Calls fn(task, thread) for every task in [0, tasks), spread over the threads (thread is in
-  /// [0, threads()), for per-thread scratch). Returns when all tasks are done.
+  /// [0, threads()), for per-thread scratch). Returns when all tasks are done. Thread t first runs
+  /// the t-th contiguous share of the tasks, in order, then takes what others have not started: a
+  /// layer's share lands on the core that computed the same share of the layer before (the kernels
+  /// order tasks by output channels or pixels alike), while a core slowed by a neighbour still
+  /// gets help.
   template <typename F>
   void parallel_for(int64_t tasks, F&& fn) {
     if (tasks <= 0) return;
@@ -40,7 +45,14 @@ class ThreadPool {
   void worker(int index);
   void drain(int thread);
 
+  // One thread's share of the current loop: tasks [next, end), taken from the front.
+  struct alignas(64) Share {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+
   int threads_;
+  std::unique_ptr<Share[]> shares_;  // one per thread, made with the pool
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -49,8 +61,6 @@ class ThreadPool {
   // The current loop.
   Trampoline call_ = nullptr;
   void* fn_ = nullptr;
-  int64_t tasks_ = 0;
-  std::atomic<int64_t> next_{0};
   std::atomic<int> busy_{0};  // workers still inside the current loop
 };
 
