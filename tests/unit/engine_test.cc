@@ -2,6 +2,7 @@
 // viewing arena bytes stay intact, and contexts of one engine run concurrently.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <thread>
 
 #include "kiln/engine.h"
@@ -16,7 +17,8 @@ std::vector<NamedTensor> random_inputs(const std::vector<TensorInfo>& infos, uns
   for (const auto& info : infos) {
     Tensor t(info.dtype, info.shape);
     float* p = t.data<float>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>((i * 7919 + seed * 104729) % 1000) / 500.0f - 1.0f;
+    for (int64_t i = 0; i < t.numel(); ++i)
+      p[i] = static_cast<float>((i * 7919 + seed * 104729) % 1000) / 500.0f - 1.0f;
     out.push_back({info.name, t});
   }
   return out;
@@ -27,7 +29,8 @@ void expect_same(const std::vector<NamedTensor>& a, const std::vector<NamedTenso
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_EQ(a[i].tensor.shape(), b[i].tensor.shape()) << a[i].name;
     for (int64_t k = 0; k < a[i].tensor.numel(); ++k)
-      ASSERT_NEAR(a[i].tensor.data<float>()[k], b[i].tensor.data<float>()[k], tol) << a[i].name << "[" << k << "]";
+      ASSERT_NEAR(a[i].tensor.data<float>()[k], b[i].tensor.data<float>()[k], tol)
+          << a[i].name << "[" << k << "]";
   }
 }
 
@@ -86,6 +89,52 @@ TEST(Engine, ContextsRunConcurrently) {
     ASSERT_TRUE(ok[t]);
     expect_same(got[t], expected[t], 0.0f);
   }
+}
+
+TEST(Engine, RunIntoWritesTheOutputsAndRefusesMisshapenOnes) {
+  // A conv model (tactics) and an If model (a subgraph on the reference interpreter): run_into
+  // gives run's outputs, run after run, into the tensors it was handed.
+  for (const std::string model : {"test_conv_with_strides_padding", "test_if"}) {
+    SCOPED_TRACE(model);
+    auto engine = Builder::build_onnx(kNode + model + "/model.onnx", {});
+    ASSERT_TRUE(engine) << engine.status().message();
+    auto ctx = (*engine)->create_context();
+    ASSERT_TRUE(ctx);
+    auto in = random_inputs((*engine)->inputs(), 3);
+    if (model == "test_if") {  // a bool condition and two float branches' values
+      in.clear();
+      for (const TensorInfo& info : (*engine)->inputs())
+        in.push_back({info.name, Tensor(info.dtype, info.shape)});
+    }
+    auto want = (*ctx)->run(in);
+    ASSERT_TRUE(want) << want.status().message();
+    std::vector<Tensor> into;
+    for (const NamedTensor& o : *want) into.emplace_back(o.tensor.dtype(), o.tensor.shape());
+    const void* bytes = into.empty() ? nullptr : into[0].raw();
+    for (int r = 0; r < 3; ++r) {
+      ASSERT_TRUE((*ctx)->run_into(in, into).is_ok());
+      ASSERT_EQ(into.size(), want->size());
+      for (size_t i = 0; i < into.size(); ++i) {
+        ASSERT_EQ(into[i].shape(), (*want)[i].tensor.shape());
+        EXPECT_EQ(0, std::memcmp(into[i].raw(), (*want)[i].tensor.raw(), into[i].nbytes()));
+      }
+    }
+    if (bytes && (*engine)->outputs()[0].shape == (*want)[0].tensor.shape()) {
+      EXPECT_EQ(into[0].raw(), bytes) << "a static output is written in place";
+    }
+    std::vector<Tensor> none;
+    Status st = (*ctx)->run_into(in, none);
+    EXPECT_FALSE(st.is_ok());
+    EXPECT_NE(st.message().find("output tensors"), std::string::npos) << st.message();
+  }
+  auto engine = Builder::build_onnx(kNode + "test_conv_with_strides_padding/model.onnx", {});
+  ASSERT_TRUE(engine);
+  auto ctx = (*engine)->create_context();
+  ASSERT_TRUE(ctx);
+  std::vector<Tensor> wrong = {Tensor(DataType::kFloat32, {1, 2, 3})};
+  Status st = (*ctx)->run_into(random_inputs((*engine)->inputs(), 1), wrong);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("must be float32[1x1x4x3]"), std::string::npos) << st.message();
 }
 
 }  // namespace
