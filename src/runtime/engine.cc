@@ -142,15 +142,15 @@ struct Context::Workers {
 
 // Every value of the top-level graph by index: arena values get their view once, here; a run
 // points `current` at what each value holds so far (an arena view once its producer ran, a
-// caller's input, a constant, or a tensor a reference kernel made), so a step looks its inputs up
-// without a map and a run with tactics only allocates nothing.
+// caller's input, or a tensor a reference kernel made), so a run with tactics only allocates
+// nothing.
 struct Context::Bindings {
   std::unordered_map<const ir::Value*, int32_t> index;
-  std::vector<Tensor> arena;           // per value: its arena view, or empty
-  std::vector<Tensor> owned;           // per value: a tensor made at run time (no arena slot)
-  std::vector<const Tensor*> current;  // per value, during a run
-  std::vector<std::vector<int32_t>> step_inputs, step_outputs;  // per step: value indices, -1 absent
-  std::vector<cpu::Epilogue> epilogues;                         // per step: its node's, parsed once
+  std::vector<Tensor> arena;                       // per value: its arena view, or empty
+  std::vector<Tensor> owned;                       // per value: a tensor made at run time (no arena slot)
+  std::vector<const Tensor*> current;              // per value, during a run
+  std::vector<std::vector<int32_t>> step_outputs;  // per step: its outputs' indices, -1 absent
+  std::vector<cpu::Epilogue> epilogues;            // per step: its node's, parsed once
 
   int32_t of(const ir::Value* v) const {
     auto it = v ? index.find(v) : index.end();
@@ -185,11 +185,9 @@ Context::Context(std::shared_ptr<const Engine> engine, int threads) : engine_(st
       b.arena[i] = Tensor::view(v->dtype, v->shape, arena_, arena_.get() + it->second.offset);
   }
   for (const runtime::Step& s : d.steps) {
-    std::vector<int32_t> in, out;
-    for (const ir::Value* v : s.node->inputs) in.push_back(b.of(v));
+    std::vector<int32_t> out;
     for (const ir::Value* v : s.node->outputs) out.push_back(b.of(v));
     b.epilogues.push_back(cpu::fused_epilogue(*s.node).value_or(cpu::Epilogue{}));
-    b.step_inputs.push_back(std::move(in));
     b.step_outputs.push_back(std::move(out));
   }
 }
