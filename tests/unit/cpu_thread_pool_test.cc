@@ -29,7 +29,8 @@ TEST(CpuThreadPool, EveryTaskOnceAcrossSharesAndSteals) {
         });
         EXPECT_FALSE(bad_thread);
         for (int64_t t = 0; t < tasks; ++t)
-          ASSERT_EQ(runs[static_cast<size_t>(t)].load(), 1) << threads << " threads, task " << t << " of " << tasks;
+          ASSERT_EQ(runs[static_cast<size_t>(t)].load(), 1)
+              << threads << " threads, task " << t << " of " << tasks;
       }
     }
   }

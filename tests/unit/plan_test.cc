@@ -116,7 +116,9 @@ void round_trip(const std::string& model, const std::string& data_dir,
   // A constant every reader's tactic packed is stored as its shape only: the plan holds its
   // weights once, packed.
   const int shapes_only = plan_test::count_shape_only((*from_file)->data());
-  if (expect_shapes_only) EXPECT_GT(shapes_only, 0);
+  if (expect_shapes_only) {
+    EXPECT_GT(shapes_only, 0);
+  }
   EXPECT_EQ(plan_test::expect_constants_in_blob((*from_file)->data(), bytes.size()),
             plan_test::count_tensors(built->data()) - shapes_only);
   auto in = inputs_for(*built, data_dir);

@@ -54,9 +54,11 @@ Status run(const TacticArgs& a) {
     if (len <= 0) return;
     const int64_t at = (o * extent + start) * inner;
     if (kSplit)
-      std::memcpy(a.outputs[i]->data<float>() + o * len, a.inputs[0]->data<float>() + at, len * sizeof(float));
+      std::memcpy(a.outputs[i]->data<float>() + o * len, a.inputs[0]->data<float>() + at,
+                  len * sizeof(float));
     else
-      std::memcpy(a.outputs[0]->data<float>() + at, a.inputs[i]->data<float>() + o * len, len * sizeof(float));
+      std::memcpy(a.outputs[0]->data<float>() + at, a.inputs[i]->data<float>() + o * len,
+                  len * sizeof(float));
   });
   return Status::ok();
 }
