@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "runtime/engine_data.h"
 
@@ -19,10 +20,13 @@ Expected<std::string> write(const runtime::EngineData& data);
 /// read but not compared (the caller does that).
 Expected<std::unique_ptr<runtime::EngineData>> read(std::shared_ptr<std::byte[]> bytes, size_t size);
 
-/// A plan stores a constant as its shape only when its values went into a tactic's packed weights
-/// (cpu::Tactic::packed_inputs). Such a constant may be read only as an input its step's tactic
-/// takes packed, never by a reference kernel, a subgraph, as a prepared value or as an output;
-/// read() refuses a plan where it is, with this check.
+/// Every top-level constant something reads, and whether all those reads are inputs its step's
+/// tactic takes packed (cpu::Tactic::packed_inputs) rather than a reference kernel, a subgraph, a
+/// graph output or a step's prepared list. write() stores the `true` ones as their shapes only.
+std::unordered_map<const ir::Value*, bool> constants_read_packed_only(const runtime::EngineData& data);
+
+/// read() refuses a plan holding a constant without its values that something other than such a
+/// packed input reads.
 Status check_shape_only_constants(const runtime::EngineData& data);
 
 }  // namespace kiln::plan

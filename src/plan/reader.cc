@@ -7,7 +7,6 @@
 #include <cstring>
 #include <limits>
 #include <set>
-#include <unordered_map>
 
 #include "cpu/tactic.h"
 #include "plan/byte_io.h"
@@ -333,43 +332,27 @@ Expected<std::unique_ptr<runtime::EngineData>> read(std::shared_ptr<std::byte[]>
   return data;
 }
 
-// A constant stored as its shape only (its values went into a tactic's packed weights) may be read
-// only as an input its step's tactic takes packed (Tactic::packed_inputs): never by a reference
-// kernel, a subgraph, as a prepared value or as a graph output.
+// A constant with elements but no bytes: stored as its shape only.
 static bool shape_only(const Tensor& t) {
   return !t.empty() && !t.is_sequence() && !t.raw() && t.nbytes() > 0;
 }
 
 Status check_shape_only_constants(const runtime::EngineData& d) {
-  const ir::Graph& g = *d.graph;
-  std::unordered_map<const ir::Node*, const runtime::Step*> step_of;
-  for (const runtime::Step& s : d.steps) {
-    step_of[s.node] = &s;
-    for (const ir::Value* v : s.prepared)
-      if (shape_only(*v->constant))
-        return invalid_argument("plan: prepared value '" + v->name + "' of " + s.node->describe() +
-                                " is stored without its values; the plan is inconsistent (rebuild it)");
-  }
-  auto refuse = [](const ir::Value* v, const std::string& reader) {
-    return invalid_argument("plan: constant '" + v->name +
-                            "' is stored without its values (a tactic packed them), but " + reader +
-                            " reads it; the plan is inconsistent (rebuild it)");
+  const std::unordered_map<const ir::Value*, bool> packed_only = constants_read_packed_only(d);
+  auto needs_values = [&](const ir::Value* v) {
+    auto it = v ? packed_only.find(v) : packed_only.end();
+    return it != packed_only.end() && !it->second && shape_only(*v->constant);
   };
-  for (const auto& n : g.nodes()) {
-    for (size_t k = 0; k < n->inputs.size(); ++k) {
-      const ir::Value* v = n->inputs[k];
-      if (!v || !v->is_constant() || !shape_only(*v->constant)) continue;
-      auto it = step_of.find(n.get());
-      const cpu::Tactic* t = it == step_of.end() ? nullptr : it->second->impl;
-      if (!t || k >= 32 || !((t->packed_inputs >> k) & 1u))
-        return refuse(v, n->describe() + " (input " + std::to_string(k) + ")");
-    }
-  }
-  for (const auto& v : g.values()) {
-    if (!v->is_constant() || !shape_only(*v->constant)) continue;
-    if (g.is_output(v.get())) return refuse(v.get(), "the graph's output");
-    if (g.read_by_subgraph(v.get())) return refuse(v.get(), "a subgraph");
-  }
+  // In schedule order, so the error names the first reader's constant.
+  std::vector<const ir::Value*> order;
+  for (const auto& n : d.graph->nodes()) order.insert(order.end(), n->inputs.begin(), n->inputs.end());
+  for (const auto& v : d.graph->values()) order.push_back(v.get());
+  for (const ir::Value* v : order)
+    if (needs_values(v))
+      return corrupt("plan: constant '" + v->name +
+                     "' is stored without its values (a tactic packed them), but a reference kernel, "
+                     "a subgraph, the graph's outputs or a step's prepared values read it; the plan "
+                     "is inconsistent (rebuild it)");
   return Status::ok();
 }
 

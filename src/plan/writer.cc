@@ -205,36 +205,6 @@ class GraphWriter {
   std::map<std::pair<const void*, size_t>, uint64_t> stored_;
 };
 
-// The top-level constants a plan stores as shapes only: read by at least one node, and by every
-// reader only as an input its step's tactic takes packed (Tactic::packed_inputs); not a graph
-// output, not read by a subgraph, not a step's prepared value. (plan::read checks the same.)
-std::unordered_set<const ir::Value*> packed_only_constants(const runtime::EngineData& data) {
-  const ir::Graph& g = *data.graph;
-  std::unordered_map<const ir::Node*, const runtime::Step*> step_of;
-  std::unordered_set<const ir::Value*> prepared;
-  for (const runtime::Step& s : data.steps) {
-    step_of[s.node] = &s;
-    prepared.insert(s.prepared.begin(), s.prepared.end());
-  }
-  std::unordered_map<const ir::Value*, bool> packed;
-  for (const auto& n : g.nodes()) {
-    auto it = step_of.find(n.get());
-    const cpu::Tactic* t = it == step_of.end() ? nullptr : it->second->impl;
-    for (size_t k = 0; k < n->inputs.size(); ++k) {
-      const ir::Value* v = n->inputs[k];
-      if (!v || !v->is_constant()) continue;
-      const bool ok = t && k < 32 && ((t->packed_inputs >> k) & 1u);
-      auto [at, fresh] = packed.emplace(v, ok);
-      if (!fresh) at->second = at->second && ok;
-    }
-  }
-  std::unordered_set<const ir::Value*> out;
-  for (const auto& [v, ok] : packed)
-    if (ok && !prepared.count(v) && !g.is_output(v) && !g.read_by_subgraph(v) && !v->constant->is_sequence())
-      out.insert(v);
-  return out;
-}
-
 void write_tensor_infos(const std::vector<TensorInfo>& infos, ByteWriter& w) {
   w.u32(static_cast<uint32_t>(infos.size()));
   for (const TensorInfo& t : infos) {
@@ -261,7 +231,8 @@ Expected<std::string> write(const runtime::EngineData& data) {
   target.i32(data.target.threads);
 
   GraphWriter graphs;
-  graphs.shapes_only = packed_only_constants(data);
+  for (const auto& [v, packed_only] : constants_read_packed_only(data))
+    if (packed_only) graphs.shapes_only.insert(v);
   KILN_RETURN_IF_ERROR(graphs.graph(g, 0, section(SectionId::kGraph)));
 
   std::unordered_map<const ir::Node*, uint32_t> node_index;
@@ -381,6 +352,31 @@ Expected<std::string> write(const runtime::EngineData& data) {
   const std::string& bytes = out.buffer();
   out.patch_u32(kOffChecksum, crc32c(bytes.data() + kChecksumFrom, bytes.size() - kChecksumFrom));
   return std::move(out.buffer());
+}
+
+std::unordered_map<const ir::Value*, bool> constants_read_packed_only(const runtime::EngineData& data) {
+  const ir::Graph& g = *data.graph;
+  std::unordered_map<const ir::Value*, bool> packed;
+  auto read = [&](const ir::Value* v, bool ok) {
+    if (!v || !v->is_constant()) return;
+    auto [at, fresh] = packed.emplace(v, ok);
+    if (!fresh) at->second = at->second && ok;
+  };
+  std::unordered_map<const ir::Node*, const cpu::Tactic*> tactic_of;
+  for (const runtime::Step& s : data.steps) {
+    tactic_of[s.node] = s.impl;
+    for (const ir::Value* v : s.prepared) read(v, false);
+  }
+  for (const auto& n : g.nodes()) {
+    auto it = tactic_of.find(n.get());
+    const cpu::Tactic* t = it == tactic_of.end() ? nullptr : it->second;
+    for (size_t k = 0; k < n->inputs.size(); ++k)
+      read(n->inputs[k], t && k < 32 && ((t->packed_inputs >> k) & 1u));
+  }
+  for (const ir::Value* v : g.outputs) read(v, false);
+  for (const auto& v : g.values())
+    if (g.read_by_subgraph(v.get()) || (v->is_constant() && v->constant->is_sequence())) read(v.get(), false);
+  return packed;
 }
 
 }  // namespace kiln::plan
