@@ -156,6 +156,12 @@ struct Context::Bindings {
     auto it = v ? index.find(v) : index.end();
     return it == index.end() ? -1 : it->second;
   }
+  /// What `v` holds now: a constant, or what the run bound to it (null: nothing yet).
+  const Tensor* tensor(const ir::Value* v) const {
+    if (v->is_constant()) return &*v->constant;
+    const int32_t i = of(v);
+    return i < 0 ? nullptr : current[static_cast<size_t>(i)];
+  }
 };
 
 Context::Context(std::shared_ptr<const Engine> engine, int threads) : engine_(std::move(engine)) {
@@ -245,14 +251,9 @@ Status Context::execute(const std::vector<NamedTensor>& inputs) {
     const auto* p = static_cast<const std::byte*>(t.raw());
     return p >= arena_.get() && p < arena_.get() + d.arena_bytes;
   };
-  auto lookup = [&](const ir::Value* v) -> const Tensor* {
-    if (v->is_constant()) return &*v->constant;
-    const int32_t i = b.of(v);
-    return i < 0 ? nullptr : b.current[static_cast<size_t>(i)];
-  };
-  EngineSubgraphRunner subgraphs([&g, &lookup](const std::string& name) -> const Tensor* {
+  EngineSubgraphRunner subgraphs([&g, &b](const std::string& name) -> const Tensor* {
     const ir::Value* v = g.find_value(name);
-    return v ? lookup(v) : nullptr;
+    return v ? b.tensor(v) : nullptr;
   });
   // Binds value i to what the producer made: its arena view or a tensor of its own.
   auto bind_arena = [&](int32_t i) {
@@ -282,7 +283,7 @@ Status Context::execute(const std::vector<NamedTensor>& inputs) {
         return internal_error(node.describe() + ": too many inputs or outputs for tactic " + step.tactic);
       for (size_t i = 0; i < node.inputs.size(); ++i) {
         if (!node.inputs[i]) continue;
-        in[i] = lookup(node.inputs[i]);
+        in[i] = b.tensor(node.inputs[i]);
         if (!in[i])
           return internal_error(node.describe() + ": input '" + node.inputs[i]->name + "' has no value");
       }
@@ -316,7 +317,7 @@ Status Context::execute(const std::vector<NamedTensor>& inputs) {
           in.push_back(nullptr);
           continue;
         }
-        const Tensor* t = lookup(v);
+        const Tensor* t = b.tensor(v);
         if (!t) return internal_error(node.describe() + ": input '" + v->name + "' has no value");
         in.push_back(t);
       }
@@ -363,7 +364,7 @@ Status Context::execute(const std::vector<NamedTensor>& inputs) {
       timer_(si, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
   for (const ir::Value* v : g.outputs)
-    if (!lookup(v)) return internal_error("output '" + v->name + "' was not computed");
+    if (!b.tensor(v)) return internal_error("output '" + v->name + "' was not computed");
   return Status::ok();
 }
 
@@ -372,8 +373,7 @@ Expected<std::vector<NamedTensor>> Context::run(const std::vector<NamedTensor>& 
   const ir::Graph& g = *engine_->data().graph;
   std::vector<NamedTensor> outs;
   for (const ir::Value* v : g.outputs) {
-    const Tensor* t =
-        v->is_constant() ? &*v->constant : bindings_->current[static_cast<size_t>(bindings_->of(v))];
+    const Tensor* t = bindings_->tensor(v);
     outs.push_back({v->name, t->clone()});
   }
   return outs;
@@ -395,8 +395,7 @@ Status Context::run_into(const std::vector<NamedTensor>& inputs, std::vector<Ten
   KILN_RETURN_IF_ERROR(execute(inputs));
   for (size_t i = 0; i < outputs.size(); ++i) {
     const ir::Value* v = g.outputs[i];
-    const Tensor* t =
-        v->is_constant() ? &*v->constant : bindings_->current[static_cast<size_t>(bindings_->of(v))];
+    const Tensor* t = bindings_->tensor(v);
     if (t->dtype() == outputs[i].dtype() && t->shape() == outputs[i].shape() && !t->is_sequence() &&
         !outputs[i].is_sequence())
       std::memcpy(outputs[i].raw(), t->raw(), t->nbytes());
