@@ -39,13 +39,6 @@ bool concat_is_contiguous(const ir::Node& n, const ir::Graph& g) {
   return true;
 }
 
-// The input `n`'s output 0 may overwrite (ops::Memory::kInPlace), or null.
-const ir::Value* in_place_source(const ops::OpDef& def, const ir::Node& n) {
-  if (def.memory != ops::Memory::kInPlace) return nullptr;
-  const int k = def.in_place_input ? def.in_place_input(n) : 0;
-  return k >= 0 ? n.input(static_cast<size_t>(k)) : nullptr;
-}
-
 }  // namespace
 
 Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, const BuilderConfig& config) {
@@ -131,10 +124,11 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
     if (!def || n.outputs.empty() || !n.outputs[0] || !id.count(n.outputs[0])) continue;
     const ir::Value* out = n.outputs[0];
     const ir::Value* in0 = n.inputs.empty() ? nullptr : n.inputs[0];
+    const int k = ops::in_place_input(*def, n);
+    const ir::Value* src = k >= 0 ? n.input(static_cast<size_t>(k)) : nullptr;  // output 0 may take its bytes
     if (def->memory == ops::Memory::kView && in0 && id.count(in0)) {
       problem.views.push_back({id[out], id[in0], 0, -1});
-    } else if (const ir::Value* src = in_place_source(*def, n);
-               src && id.count(src) && static_bytes(src) == static_bytes(out) && !graph->is_output(src)) {
+    } else if (src && id.count(src) && static_bytes(src) == static_bytes(out) && !graph->is_output(src)) {
       problem.in_place.push_back({id[out], id[src]});
     } else if (concat_is_contiguous(n, *graph)) {
       // Every input must be a fresh activation of its own producer, read once by this Concat.

@@ -160,6 +160,10 @@ bool register_op(OpDef def);
 const OpDef* find_op(const std::string& domain, const std::string& op_type);
 std::vector<const OpDef*> all_ops();
 
+/// The index of the input `node`'s output 0 may overwrite (Memory::kInPlace: input 0 unless the
+/// op's in_place_input says otherwise), or -1.
+int in_place_input(const OpDef& def, const ir::Node& node);
+
 /// Cost of `node` given its input and output types (uses the op's cost function or the default).
 Cost op_cost(const ir::Node& node, std::span<const TensorType> inputs, std::span<const TensorType> outputs);
 

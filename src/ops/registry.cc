@@ -37,6 +37,11 @@ std::vector<const OpDef*> all_ops() {
   return out;
 }
 
+int in_place_input(const OpDef& def, const ir::Node& node) {
+  if (def.memory != Memory::kInPlace) return -1;
+  return def.in_place_input ? def.in_place_input(node) : 0;
+}
+
 Cost op_cost(const ir::Node& node, std::span<const TensorType> inputs, std::span<const TensorType> outputs) {
   const OpDef* def = find_op(node.domain, node.op_type);
   if (def && def->cost) return def->cost(node, inputs, outputs);

@@ -99,8 +99,8 @@ struct OneNode {
 /// shape and type, or -1.
 inline int in_place_input(const ir::Node& node) {
   const ops::OpDef* def = ops::find_op(node.domain, node.op_type);
-  if (!def || def->memory != ops::Memory::kInPlace || node.outputs.empty() || !node.outputs[0]) return -1;
-  const int k = def->in_place_input ? def->in_place_input(node) : 0;
+  if (!def || node.outputs.empty() || !node.outputs[0]) return -1;
+  const int k = ops::in_place_input(*def, node);
   const ir::Value* v = k >= 0 ? node.input(static_cast<size_t>(k)) : nullptr;
   const ir::Value* y = node.outputs[0];
   return v && !v->is_constant() && v->shape == y->shape && v->dtype == y->dtype ? k : -1;
