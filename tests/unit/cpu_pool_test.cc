@@ -42,9 +42,9 @@ TEST(CpuAveragePool, WindowsPaddingCeilAndWhatCounts) {
       {6, 7, 5, 5, 1, 1, 2, 2, 2, 2, 1, 0},   {8, 16, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1}};
   for (const Case& c : cases) {
     for (int include : {0, 1}) {
-      SCOPED_TRACE("k" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" + std::to_string(c.sh) +
-                   " w" + std::to_string(c.w) + " ceil " + std::to_string(c.ceil) + " include " +
-                   std::to_string(include));
+      SCOPED_TRACE(std::string("k") + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" +
+                   std::to_string(c.sh) + " w" + std::to_string(c.w) + " ceil " + std::to_string(c.ceil) +
+                   " include " + std::to_string(include));
       OneNode t("AveragePool", "");
       t.node->opset = 19;
       t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));
