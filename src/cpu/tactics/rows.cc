@@ -2,7 +2,6 @@
 // float tensors and LayerNormalization over contiguous trailing dims: cpu/ukernels/rows.h, rows
 // split over the threads.
 #include <bit>
-#include <cstring>
 
 #include "cpu/tactic.h"
 #include "cpu/ukernels/rows.h"
@@ -10,6 +9,13 @@
 
 namespace kiln::cpu {
 namespace {
+
+// Calls fn(r0, r1) on ranges of [0, rows): four per thread (fewer for few rows).
+template <typename F>
+void for_row_ranges(ThreadPool& pool, int64_t rows, F&& fn) {
+  const int64_t chunks = std::min<int64_t>(rows, pool.threads() * 4);
+  pool.parallel_for(chunks, [&](int64_t t, int) { fn(rows * t / chunks, rows * (t + 1) / chunks); });
+}
 
 /// Rows and row length of the node, when its rows are contiguous.
 std::optional<std::pair<int64_t, int64_t>> rows_of(const ir::Node& node) {
@@ -40,9 +46,7 @@ Status run(const TacticArgs& a) {
   const float* x = a.inputs[0]->data<float>();
   float* y = a.outputs[0]->data<float>();
   const bool softmax = a.node.op_type == "Softmax";
-  const int64_t chunks = std::min<int64_t>(rows, a.pool.threads() * 4);
-  a.pool.parallel_for(chunks, [&](int64_t t, int) {
-    const int64_t r0 = rows * t / chunks, r1 = rows * (t + 1) / chunks;
+  for_row_ranges(a.pool, rows, [&](int64_t r0, int64_t r1) {
     if (softmax) {
       k.softmax(x + r0 * n, y + r0 * n, r1 - r0, n);
     } else {
@@ -101,9 +105,7 @@ Status run_layer_norm(const TacticArgs& a) {
   const float* scale = a.inputs[1]->data<float>();
   const float* bias = a.inputs.size() > 2 && a.inputs[2] ? a.inputs[2]->data<float>() : nullptr;
   float* y = a.outputs[0]->data<float>();
-  const int64_t chunks = std::min<int64_t>(rows, a.pool.threads() * 4);
-  a.pool.parallel_for(chunks, [&](int64_t t, int) {
-    const int64_t r0 = rows * t / chunks, r1 = rows * (t + 1) / chunks;
+  for_row_ranges(a.pool, rows, [&](int64_t r0, int64_t r1) {
     k.layer_norm(x + r0 * n, y + r0 * n, r1 - r0, n, scale, bias, eps);
   });
   return Status::ok();
