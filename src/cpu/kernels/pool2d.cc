@@ -9,7 +9,7 @@ int64_t pool2d_scratch_floats(const Conv2dShape& s) {
   // then an average's tap count per output column.
   const int64_t rows = (s.out_h - 1) * s.sh + (s.kh - 1) * s.dh + 2;
   const int64_t cols = (s.out_w - 1) * s.sw + (s.kw - 1) * s.dw + 1;
-  return (rows * (cols + 32 * s.sw) + 15) / 16 * 16 + (s.out_w + 16 + 15) / 16 * 16;
+  return (rows * (cols + 32 * s.sw) + 15) / 16 * 16 + pool2d_count_floats(s);
 }
 
 }  // namespace kiln::cpu

@@ -23,7 +23,9 @@ struct Pool2dKernel {
 const Pool2dKernel* pool2d_kernel(Isa isa);
 const Pool2dKernel* pool2d_kernel_avx512();
 const Pool2dKernel* pool2d_kernel_avx2();
-/// Scratch floats per thread.
+/// Scratch floats per thread: the padded plane, then an average's tap count per output column.
 int64_t pool2d_scratch_floats(const Conv2dShape& s);
+/// The tap counts' part of it (out_w counts and a vector's slack), at the end of a thread's scratch.
+inline int64_t pool2d_count_floats(const Conv2dShape& s) { return (s.out_w + 16 + 15) / 16 * 16; }
 
 }  // namespace kiln::cpu

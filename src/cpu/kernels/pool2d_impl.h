@@ -31,7 +31,7 @@ void pool2d(ThreadPool& pool, const Conv2dShape& s, PoolKind kind, int64_t pad_b
   const int64_t lo_y = include_pad ? -s.pad_top : 0, hi_y = include_pad ? s.in_h + pad_bottom : s.in_h;
   const int64_t lo_x = include_pad ? -s.pad_left : 0, hi_x = include_pad ? s.in_w + pad_right : s.in_w;
   // Each thread's copy of the column tap counts (at the end of its scratch), made once per call.
-  const int64_t col_floats = (s.out_w + 16 + 15) / 16 * 16;
+  const int64_t col_floats = pool2d_count_floats(s);
   if (!max)
     for (int t = 0; t < pool.threads(); ++t) {
       float* col_taps = scratch + per_thread * (t + 1) - col_floats;
