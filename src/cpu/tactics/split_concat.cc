@@ -16,10 +16,10 @@ std::optional<std::vector<int64_t>> copy_dims(const ir::Node& node) {
   const ir::Value* whole = split ? node.input(0) : node.outputs.empty() ? nullptr : node.outputs[0];
   const std::vector<ir::Value*>& parts = split ? node.outputs : node.inputs;
   if (!is_static_f32(whole) || whole->shape.empty() || parts.empty()) return std::nullopt;
-  if (split ? node.outputs.empty() : node.outputs.size() != 1) return std::nullopt;
+  // Concat has one output and a required axis; Split's axis defaults to 0.
+  if (!split && (node.outputs.size() != 1 || !node.has_attr("axis"))) return std::nullopt;
   const int64_t rank = static_cast<int64_t>(whole->shape.size());
-  int64_t axis = node.attr_int("axis", split ? 0 : -1);
-  if (!split && !node.has_attr("axis")) return std::nullopt;
+  int64_t axis = node.attr_int("axis", 0);
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return std::nullopt;
   std::vector<int64_t> d{1, 1, whole->shape[axis]};
