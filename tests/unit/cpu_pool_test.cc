@@ -7,6 +7,22 @@
 namespace kiln::testing {
 namespace {
 
+// A pool of `op` over a random [2, 3, h, w] input with the given window attributes.
+struct PoolWindow {
+  int64_t h, w, kh, kw, sh, sw, pt, pl, pb, pr, dilation, ceil;
+};
+OneNode pool_node(const std::string& op, int opset, const PoolWindow& c) {
+  OneNode t(op, "");
+  t.node->opset = opset;
+  t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));
+  t.attr("kernel_shape", attr_ints({c.kh, c.kw}));
+  t.attr("strides", attr_ints({c.sh, c.sw}));
+  t.attr("pads", attr_ints({c.pt, c.pl, c.pb, c.pr}));
+  t.attr("dilations", attr_ints({c.dilation, c.dilation}));
+  t.attr("ceil_mode", attr_i(c.ceil));
+  return t;
+}
+
 TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
   struct Case {
     int64_t h, w, k, stride, pad, dilation, ceil;
@@ -17,14 +33,9 @@ TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string("k") + std::to_string(c.k) + " s" + std::to_string(c.stride) + " w" +
                  std::to_string(c.w));
-    OneNode t("MaxPool", "");
-    t.node->opset = 12;
-    t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));
-    t.attr("kernel_shape", attr_ints({c.k, c.k}));
-    t.attr("strides", attr_ints({c.stride, c.stride}));
-    t.attr("pads", attr_ints({c.pad, c.pad, c.pad, c.pad}));
-    t.attr("dilations", attr_ints({c.dilation, c.dilation}));
-    t.attr("ceil_mode", attr_i(c.ceil));
+    OneNode t =
+        pool_node("MaxPool", 12,
+                  {c.h, c.w, c.k, c.k, c.stride, c.stride, c.pad, c.pad, c.pad, c.pad, c.dilation, c.ceil});
     EXPECT_GT(check_tactics(t, 0, 0), 0);
   }
 }
@@ -32,27 +43,17 @@ TEST(CpuMaxPool, WindowsStridesPaddingCeilAndWidths) {
 TEST(CpuAveragePool, WindowsPaddingCeilAndWhatCounts) {
   // {h, w, kh, kw, sh, sw, pads (t, l, b, r), dilation, ceil}; every case with and without
   // count_include_pad. Averages divide exactly as the reference does: held to 1 ulp-ish.
-  struct Case {
-    int64_t h, w, kh, kw, sh, sw, pt, pl, pb, pr, dilation, ceil;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<PoolWindow> cases = {
       {3, 80, 3, 2, 3, 2, 0, 0, 0, 0, 1, 0},  {9, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0},
       {7, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  {10, 15, 3, 3, 1, 1, 2, 2, 2, 2, 2, 0},
       {11, 40, 3, 3, 3, 3, 1, 0, 2, 1, 1, 1}, {5, 65, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0},
       {6, 7, 5, 5, 1, 1, 2, 2, 2, 2, 1, 0},   {8, 16, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1}};
-  for (const Case& c : cases) {
+  for (const PoolWindow& c : cases) {
     for (int include : {0, 1}) {
       SCOPED_TRACE(std::string("k") + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" +
                    std::to_string(c.sh) + " w" + std::to_string(c.w) + " ceil " + std::to_string(c.ceil) +
                    " include " + std::to_string(include));
-      OneNode t("AveragePool", "");
-      t.node->opset = 19;
-      t.input(random_f32({2, 3, c.h, c.w}, 1, -3, 3));
-      t.attr("kernel_shape", attr_ints({c.kh, c.kw}));
-      t.attr("strides", attr_ints({c.sh, c.sw}));
-      t.attr("pads", attr_ints({c.pt, c.pl, c.pb, c.pr}));
-      t.attr("dilations", attr_ints({c.dilation, c.dilation}));
-      t.attr("ceil_mode", attr_i(c.ceil));
+      OneNode t = pool_node("AveragePool", 19, c);
       t.attr("count_include_pad", attr_i(include));
       EXPECT_GT(check_tactics(t, 1e-6, 1e-7), 0);
     }
