@@ -3,6 +3,7 @@
 // Times inference like trtexec: K contexts of one engine run concurrently, each on its own thread
 // (created before the clock starts), on seeded random inputs. Reports latency statistics,
 // throughput over the wall time, and the build (or load) time separately.
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -59,17 +60,15 @@ Expected<BenchResult> time_streams(const Engine& engine, const std::vector<Named
     threads.emplace_back([&, s] {
       Context& ctx = *contexts[s];
       // Each stream writes into outputs made once, as a deployment would (Context::run_into): the
-      // timed runs allocate nothing where every layer has a CPU tactic.
+      // timed runs allocate nothing where every layer has a CPU tactic. (An output whose shape is
+      // known only at run time gets its tensor from the first run.)
       std::vector<Tensor> outputs;
-      for (int w = 0; w < std::max(1, o.warmup) && errors[s]; ++w) {
-        auto r = ctx.run(inputs);
-        if (!r) {
-          errors[s] = r.status();
-          break;
-        }
-        if (outputs.empty())
-          for (NamedTensor& out : *r) outputs.push_back(std::move(out.tensor));
+      for (const TensorInfo& info : engine.outputs()) {
+        const bool fixed =
+            std::all_of(info.shape.begin(), info.shape.end(), [](int64_t d) { return d >= 0; });
+        outputs.push_back(fixed ? Tensor(info.dtype, info.shape) : Tensor());
       }
+      for (int w = 0; w < o.warmup && errors[s]; ++w) errors[s] = ctx.run_into(inputs, outputs);
       ready.fetch_add(1);
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
       auto deadline = o.duration_s ? start + std::chrono::duration_cast<Clock::duration>(
