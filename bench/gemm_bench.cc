@@ -3,8 +3,8 @@
 //
 //   kiln_gemm_bench [--threads T] [--seconds S]
 //
-// For each shape: median GFLOP/s over runs of at least S seconds in all, and the share of the FMA
-// ceiling (`kiln peak`'s loop, measured here in the same run).
+// For each shape and each microkernel of this ISA (their runs interleaved, S seconds each): median
+// GFLOP/s and the share of the FMA ceiling (`kiln peak`'s loop, measured here in the same run).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,16 +36,22 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
   }
-  const cpu::GemmUkernel* uk = cpu::gemm_ukernel(cpu::host_isa());
-  if (!uk) {
+  std::vector<const cpu::GemmUkernel*> kernels;
+  for (int v = 0; const cpu::GemmUkernel* uk = cpu::gemm_ukernel(cpu::host_isa(), v); ++v)
+    kernels.push_back(uk);
+  if (kernels.empty()) {
     std::fprintf(stderr, "kiln_gemm_bench: this CPU has neither AVX-512 nor AVX2+FMA\n");
     return 1;
   }
   cpu::ThreadPool pool(threads);
   const double ceiling = profile::measure_fma_gflops(threads, seconds).per_cpu;
-  std::printf("isa %s  microkernel %dx%d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(uk->isa),
-              uk->mr, uk->nr, threads, ceiling);
-  std::printf("%-28s %10s %10s %8s\n", "shape (M x N x K)", "median ms", "GFLOP/s", "ceiling");
+  std::printf("isa %s  threads %d  FMA ceiling %.1f GFLOP/s (measured now)\n", cpu::isa_name(kernels[0]->isa),
+              threads, ceiling);
+  std::printf(
+      "each microkernel's runs interleaved with the others'; median GFLOP/s and share of the ceiling\n");
+  std::printf("%-16s", "M x N x K");
+  for (const cpu::GemmUkernel* uk : kernels) std::printf("   %5dx%-2d      ", uk->mr, uk->nr);
+  std::printf("  shape\n");
   struct Shape {
     int64_t m, n, k;
     const char* what;
@@ -61,34 +67,54 @@ int main(int argc, char** argv) {
     std::vector<float> a(s.m * s.k), b(s.k * s.n), c(s.m * s.n);
     for (float& x : a) x = dist(rng);
     for (float& x : b) x = dist(rng);
-    std::vector<float> a_packed(cpu::round_up(s.m, uk->mr) * s.k);
-    cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, a_packed.data());
-    // B packed as a conv tactic packs its input: per panel, right before use.
-    std::vector<float> scratch(cpu::gemm_panel_floats(*uk, s.k) * threads + 16);
+    struct Run {
+      const cpu::GemmUkernel* uk;
+      std::vector<float> a_packed;
+      std::vector<double> ms;
+    };
+    std::vector<Run> runs;
+    int64_t panel_floats = 0;
+    for (const cpu::GemmUkernel* uk : kernels) {
+      runs.push_back({uk, std::vector<float>(cpu::round_up(s.m, uk->mr) * s.k), {}});
+      cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, runs.back().a_packed.data());
+      panel_floats = std::max(panel_floats, cpu::gemm_panel_floats(*uk, s.k));
+    }
+    // B packed as a conv tactic packs its input: per panel, right before use. The tactics'
+    // workspace is 64-byte aligned; so is this (a B panel whose vectors straddle cache lines
+    // halves the microkernel's load bandwidth).
+    std::vector<float> scratch_store(panel_floats * threads + 32);
+    float* scratch =
+        scratch_store.data() + (16 - reinterpret_cast<uintptr_t>(scratch_store.data()) / 4 % 16) % 16;
     const cpu::Epilogue ep;
-    auto run = [&] {
+    auto run = [&](Run& r) {
+      const cpu::GemmUkernel& uk = *r.uk;
       cpu::gemm_run(
-          *uk, pool, s.m, s.n, s.k, a_packed.data(),
-          [&](int64_t n0, float* panel) -> const float* {
-            cpu::pack_b_panel(b.data(), s.n, s.k, s.n, n0, uk->nr, panel);
+          uk, pool, s.m, s.n, s.k, r.a_packed.data(),
+          [&](int64_t n0, int64_t k0, int64_t k1, float* panel) -> const float* {
+            cpu::pack_b_panel(b.data() + k0 * s.n, s.n, k1 - k0, s.n, n0, uk.nr, panel);
             return panel;
           },
-          c.data(), s.n, ep, scratch.data());
+          c.data(), s.n, ep, scratch);
     };
-    run();
-    std::vector<double> ms;
-    auto start = Clock::now();
-    while (ms.size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-      auto t0 = Clock::now();
-      run();
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    for (Run& r : runs) run(r);
+    const auto start = Clock::now();
+    while (runs[0].ms.size() < 5 ||
+           std::chrono::duration<double>(Clock::now() - start).count() < seconds * runs.size()) {
+      for (Run& r : runs) {
+        const auto t0 = Clock::now();
+        run(r);
+        r.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
     }
-    const double med = median(ms);
-    const double gflops = 2.0 * s.m * s.n * s.k / (med * 1e6);
     char shape[64];
     std::snprintf(shape, sizeof shape, "%lldx%lldx%lld", static_cast<long long>(s.m),
                   static_cast<long long>(s.n), static_cast<long long>(s.k));
-    std::printf("%-28s %10.3f %10.1f %7.1f%%   %s\n", shape, med, gflops, 100 * gflops / ceiling, s.what);
+    std::printf("%-16s", shape);
+    for (Run& r : runs) {
+      const double gflops = 2.0 * s.m * s.n * s.k / (median(r.ms) * 1e6);
+      std::printf("   %6.1f %5.1f%%", gflops, 100 * gflops / ceiling);
+    }
+    std::printf("   %s\n", s.what);
   }
   return 0;
 }

@@ -1,6 +1,9 @@
 // Gemm / MatMul tactics (constant B packed at build time) against the reference: M, N and K one
 // below, at and one above the microkernel tiles, transposes, alpha and beta, bias, epilogues,
-// MatMul with batch dims folded into M; MatMul of two activations, one small GEMM per batch.
+// MatMul with batch dims folded into M; MatMul of two activations, one small GEMM per batch; the
+// GEMM driver's cache blocks (K, column panels, row tiles) cut small so every edge is crossed.
+#include "cpu/kernels/gemm_driver.h"
+#include "ops/activation.h"
 #include "tactic_test_util.h"
 
 namespace kiln::testing {
@@ -23,6 +26,48 @@ TEST(CpuGemm, TileEdgesTransposesAlphaBeta) {
           EXPECT_GT(check_tactics(t), 0) << m << "x" << n << "x" << k << " trans " << trans;
         }
       }
+    }
+  }
+}
+
+TEST(CpuGemm, DriverBlocksOfKPanelsAndRowsAddUpAndFinishOnce) {
+  // Blocks far smaller than gemm_blocking's, so a small GEMM crosses every kind of block edge: K in
+  // blocks of 16 (the last one short), 2 column panels per packed block, 2 row tiles per A block.
+  // The epilogue (bias, residual, ReLU) must run once, on the sum of every K block.
+  for (int variant = 0; const cpu::GemmUkernel* uk = cpu::gemm_ukernel(cpu::host_isa(), variant); ++variant) {
+    for (int threads : {1, 2}) {
+      cpu::ThreadPool pool(threads);
+      const int64_t m = 3 * uk->mr + 1, n = 5 * uk->nr - 3, k = 37;
+      const Tensor a = random_f32({m, k}, 1), b = random_f32({k, n}, 2), bias = random_f32({m}, 3);
+      const Tensor residual = random_f32({m, n}, 4);
+      std::vector<float> a_packed(cpu::round_up(m, uk->mr) * k);
+      cpu::pack_a(a.data<float>(), k, m, k, uk->mr, a_packed.data());
+      const cpu::GemmBlocking blocking{16, 2, 2};
+      std::vector<float> scratch_store((blocking.panels * blocking.kc * uk->nr + 16) * threads + 16);
+      float* scratch =
+          scratch_store.data() + (16 - reinterpret_cast<uintptr_t>(scratch_store.data()) / 4 % 16) % 16;
+      cpu::Epilogue ep;
+      ep.bias_row = bias.data<float>();
+      ep.residual = residual.data<float>();
+      ep.ldr = n;
+      ep.residual_before = true;
+      ep.activation = static_cast<int>(ops::Activation::kRelu);
+      std::vector<float> c(m * n, std::nanf(""));
+      cpu::gemm_run(
+          *uk, pool, m, n, k, a_packed.data(),
+          [&](int64_t n0, int64_t k0, int64_t k1, float* out) -> const float* {
+            cpu::pack_b_panel(b.data<float>() + k0 * n, n, k1 - k0, n, n0, uk->nr, out);
+            return out;
+          },
+          c.data(), n, ep, scratch, &blocking);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = bias.data<float>()[i] + residual.data<float>()[i * n + j];
+          for (int64_t p = 0; p < k; ++p)
+            sum += double(a.data<float>()[i * k + p]) * b.data<float>()[p * n + j];
+          ASSERT_NEAR(c[i * n + j], std::max(sum, 0.0), 1e-4)
+              << uk->mr << "x" << uk->nr << " threads " << threads << " at " << i << "," << j;
+        }
     }
   }
 }

@@ -37,8 +37,9 @@ int64_t conv2d_scratch_floats(const GemmUkernel& uk, const Conv2dShape& s, int t
 void conv2d_gemm(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, const float* x,
                  const float* packed_w, float* y, const Epilogue& ep, float* scratch);
 
-/// Packs output positions [n0, n0 + nr) of the implicit im2col matrix of image-group `x` (its first
-/// channel) into one B panel. Exposed for tests.
-void conv2d_pack_panel(const Conv2dShape& s, const float* x, int64_t n0, int nr, float* panel);
+/// Packs rows [k0, k1) of output positions [n0, n0 + nr) of the implicit im2col matrix of
+/// image-group `x` (its first channel): one slice of a B panel. Exposed for tests.
+void conv2d_pack_panel(const Conv2dShape& s, const float* x, int64_t n0, int64_t k0, int64_t k1, int nr,
+                       float* panel);
 
 }  // namespace kiln::cpu

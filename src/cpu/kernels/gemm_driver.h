@@ -1,7 +1,7 @@
 // Runs a packed GEMM over a thread pool: C[M x N] = A * B, A packed once (weights, at build time),
-// B packed panel by panel by the caller's `pack_b(n0, scratch) -> panel` right before the panel is
-// used (or a pointer to a panel packed at build time), so
-// the panel is hot in cache for every MR-row tile of A it meets. Work is split into (column-panel
+// B packed a slice (a block of K rows of one panel) at a time by the caller's `pack_b` right before
+// the slice is used (or a pointer to a slice packed at build time), so the slice is hot in cache
+// for every MR-row tile of A it meets. Work is split into (column-panel
 // range x row range) tasks; when there are too few panels for the threads, row ranges split too and
 // each task packs its own copy of the panels (cheap next to the tiles they feed).
 #pragma once
@@ -14,13 +14,41 @@
 
 namespace kiln::cpu {
 
-/// Floats of per-thread scratch gemm_run needs: one B panel.
-inline int64_t gemm_panel_floats(const GemmUkernel& uk, int64_t k) { return round_up(k, 1) * uk.nr + 16; }
+/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats) stays in L1 while
+/// the A panels of a row block meet it; `panels` B slices are packed together (L2) so an A block
+/// (m_tiles panels x kc, L2) is read from memory once per `panels` columns, not once per panel.
+/// Without it a 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at 43-75% of
+/// the FMA ceiling, with the rate set by the neighbours' use of the memory bus.
+struct GemmBlocking {
+  int64_t kc, panels, m_tiles;
+};
+constexpr int64_t kGemmMaxPanels = 64;
 
-/// `scratch` holds pool.threads() panels of gemm_panel_floats(uk, k) floats each (64-byte aligned).
+inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k) {
+  constexpr int64_t kL1Bytes = 32 << 10, kBBytes = 512 << 10, kABytes = 512 << 10;
+  const int64_t most = std::max<int64_t>(kL1Bytes / (uk.nr * 4), 32);
+  const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), most);
+  const int64_t kc = ceil_div(std::max<int64_t>(k, 1), blocks);
+  return {kc, std::clamp<int64_t>(kBBytes / (kc * uk.nr * 4), 1, kGemmMaxPanels),
+          std::max<int64_t>(1, kABytes / (kc * uk.mr * 4))};
+}
+
+/// Floats of per-thread scratch gemm_run needs: the B slices of one block.
+inline int64_t gemm_panel_floats(const GemmUkernel& uk, int64_t k) {
+  const GemmBlocking b = gemm_blocking(uk, k);
+  return b.panels * b.kc * uk.nr + 16;
+}
+
+/// `pack_b(n0, k0, k1, out) -> slice`: rows [k0, k1) of the B panel of columns [n0, n0 + NR),
+/// packed into `out` ((k1 - k0) x NR floats) or a pointer to that slice packed at build time.
+/// `scratch` holds pool.threads() x gemm_panel_floats(uk, k) floats (64-byte aligned), or is null
+/// when pack_b never writes.
+/// `blocking` (tests) replaces gemm_blocking's; scratch must then hold panels x kc x NR + 16 floats
+/// per thread.
 template <typename PackB>
 void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a_packed,
-              PackB&& pack_b, float* c, int64_t ldc, const Epilogue& ep, float* scratch) {
+              PackB&& pack_b, float* c, int64_t ldc, const Epilogue& ep, float* scratch,
+              const GemmBlocking* blocking = nullptr) {
   const int64_t mr = uk.mr, nr = uk.nr;
   const int64_t m_tiles = ceil_div(m, mr), n_tiles = ceil_div(n, nr);
   const int64_t threads = pool.threads();
@@ -28,20 +56,35 @@ void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int
   int64_t n_chunks = std::min(n_tiles, threads == 1 ? 1 : 4 * threads);
   int64_t m_chunks = 1;
   if (threads > 1 && n_chunks < 2 * threads) m_chunks = std::min(m_tiles, ceil_div(2 * threads, n_chunks));
-  const int64_t panel_floats = gemm_panel_floats(uk, k);
+  const GemmBlocking bl = blocking ? *blocking : gemm_blocking(uk, k);
+  const int64_t scratch_floats = bl.panels * bl.kc * nr + 16;
+  const Epilogue none;
   pool.parallel_for(n_chunks * m_chunks, [&](int64_t task, int thread) {
     const int64_t nc = task / m_chunks, mc = task % m_chunks;
     const int64_t t0 = n_tiles * nc / n_chunks, t1 = n_tiles * (nc + 1) / n_chunks;
     const int64_t r0 = m_tiles * mc / m_chunks, r1 = m_tiles * (mc + 1) / m_chunks;
-    float* panel = scratch ? scratch + panel_floats * thread : nullptr;
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t n0 = t * nr;
-      const int n_count = static_cast<int>(std::min(nr, n - n0));
-      const float* b = pack_b(n0, panel);
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t m0 = r * mr;
-        const int m_count = static_cast<int>(std::min(mr, m - m0));
-        uk.tile(k, a_packed + r * mr * k, b, c + m0 * ldc + n0, ldc, m_count, n_count, ep, m0, n0);
+    float* slices = scratch ? scratch + scratch_floats * thread : nullptr;
+    const float* b[kGemmMaxPanels];
+    for (int64_t tb = t0; tb < t1; tb += bl.panels) {
+      const int64_t te = std::min(t1, tb + bl.panels);
+      for (int64_t k0 = 0; k0 < k; k0 += bl.kc) {
+        const int64_t k1 = std::min(k, k0 + bl.kc);
+        const bool first = k0 == 0, last = k1 == k;
+        for (int64_t t = tb; t < te; ++t)
+          b[t - tb] = pack_b(t * nr, k0, k1, slices ? slices + (t - tb) * bl.kc * nr : nullptr);
+        for (int64_t rb = r0; rb < r1; rb += bl.m_tiles) {
+          const int64_t re = std::min(r1, rb + bl.m_tiles);
+          for (int64_t t = tb; t < te; ++t) {
+            const int64_t n0 = t * nr;
+            const int n_count = static_cast<int>(std::min(nr, n - n0));
+            for (int64_t r = rb; r < re; ++r) {
+              const int64_t m0 = r * mr;
+              const int m_count = static_cast<int>(std::min(mr, m - m0));
+              uk.tile(k1 - k0, a_packed + r * mr * k + k0 * mr, b[t - tb], c + m0 * ldc + n0, ldc, m_count,
+                      n_count, last ? ep : none, m0, n0, !first);
+            }
+          }
+        }
       }
     }
   });

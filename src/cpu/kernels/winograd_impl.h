@@ -97,7 +97,9 @@ void winograd(const GemmUkernel& uk, ThreadPool& pool, const Conv2dShape& s, con
       const float* vx = v + xi * v_per_xi;
       gemm_run(
           uk, pool, cout, tiles, cin, packed_u + xi * u_per_xi,
-          [&](int64_t n0, float*) -> const float* { return vx + (n0 / nr) * cin * nr; },
+          [&](int64_t n0, int64_t k0, int64_t, float*) -> const float* {
+            return vx + ((n0 / nr) * cin + k0) * nr;
+          },
           mbuf + xi * cout * tiles, tiles, Epilogue{}, nullptr);
     }
     // 3. Y = A^T M A per (output channel, tile row), then the epilogue on the finished rows.

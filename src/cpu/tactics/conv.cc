@@ -130,9 +130,11 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
                         run<variant>, check<variant>, 0, 0b010})
 KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 0, "conv2d.gemm8x48.avx512");
 KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 1, "conv2d.gemm6x64.avx512");
+KILN_CONV_GEMM("Conv", "", Isa::kAvx512, 2, "conv2d.gemm14x32.avx512");
 KILN_CONV_GEMM("Conv", "", Isa::kAvx2, 0, "conv2d.gemm6x16.avx2");
 KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, 0, "conv2d.gemm8x48.avx512");
 KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, 1, "conv2d.gemm6x64.avx512");
+KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx512, 2, "conv2d.gemm14x32.avx512");
 KILN_CONV_GEMM("FusedConv", "kiln", Isa::kAvx2, 0, "conv2d.gemm6x16.avx2");
 
 }  // namespace kiln::cpu

@@ -84,8 +84,8 @@ Status run(const TacticArgs& a) {
     float* y = a.outputs[0]->data<float>() + b * g.cout * out_plane;
     gemm_run(
         uk, a.pool, g.m(), g.n(), g.cin, a.prepared[0]->data<float>(),
-        [&](int64_t n0, float* panel) -> const float* {
-          pack_b_panel(x, g.n(), g.cin, g.n(), n0, uk.nr, panel);
+        [&](int64_t n0, int64_t k0, int64_t k1, float* panel) -> const float* {
+          pack_b_panel(x + k0 * g.n(), g.n(), k1 - k0, g.n(), n0, uk.nr, panel);
           return panel;
         },
         c, g.n(), Epilogue{}, panels);

@@ -128,7 +128,10 @@ Status run(const TacticArgs& args) {
   // The B panels were packed at build time: no per-thread panel scratch is needed.
   gemm_run(
       uk, args.pool, g.m, g.n, g.k, a_packed,
-      [&](int64_t n0, float*) -> const float* { return b + n0 / uk.nr * uk.nr * g.k; }, c, g.n, ep, nullptr);
+      [&](int64_t n0, int64_t k0, int64_t, float*) -> const float* {
+        return b + (n0 / uk.nr * g.k + k0) * uk.nr;
+      },
+      c, g.n, ep, nullptr);
   return Status::ok();
 }
 
@@ -145,9 +148,10 @@ bool check(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepare
 #define KILN_GEMM(op, domain, isa, variant, name)                                                       \
   KILN_REGISTER_TACTIC({name, op, domain, isa, supports<variant>, prepare<variant>, workspace<variant>, \
                         run<variant>, check<variant>, 0, 0b110})
-#define KILN_GEMM_ALL(op, domain)                                     \
-  KILN_GEMM(op, domain, Isa::kAvx512, 0, "gemm.packed_b8x48.avx512"); \
-  KILN_GEMM(op, domain, Isa::kAvx512, 1, "gemm.packed_b6x64.avx512"); \
+#define KILN_GEMM_ALL(op, domain)                                      \
+  KILN_GEMM(op, domain, Isa::kAvx512, 0, "gemm.packed_b8x48.avx512");  \
+  KILN_GEMM(op, domain, Isa::kAvx512, 1, "gemm.packed_b6x64.avx512");  \
+  KILN_GEMM(op, domain, Isa::kAvx512, 2, "gemm.packed_b14x32.avx512"); \
   KILN_GEMM(op, domain, Isa::kAvx2, 0, "gemm.packed_b6x16.avx2")
 KILN_GEMM_ALL("Gemm", "");
 KILN_GEMM_ALL("MatMul", "");

@@ -34,8 +34,9 @@ bool supports(const ir::Node& node, Isa isa) {
 
 using Params = ParamsOnly<matmul_dims>;
 
+// Per thread: A packed, then one B panel of the whole K.
 int64_t thread_floats(const GemmUkernel& uk, int64_t m, int64_t k) {
-  return round_up(round_up(m, uk.mr) * k, 16) + gemm_panel_floats(uk, k);
+  return round_up(round_up(m, uk.mr) * k, 16) + k * uk.nr + 16;
 }
 
 template <int kVariant>
@@ -65,7 +66,7 @@ Status run(const TacticArgs& a) {
       const int n_count = static_cast<int>(std::min<int64_t>(uk.nr, n - n0));
       for (int64_t m0 = 0; m0 < m; m0 += uk.mr) {
         const int m_count = static_cast<int>(std::min<int64_t>(uk.mr, m - m0));
-        uk.tile(k, a_packed + m0 * k, panel, c + m0 * n + n0, n, m_count, n_count, none, m0, n0);
+        uk.tile(k, a_packed + m0 * k, panel, c + m0 * n + n0, n, m_count, n_count, none, m0, n0, false);
       }
     }
   });

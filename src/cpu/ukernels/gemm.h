@@ -18,9 +18,11 @@ namespace kiln::cpu {
 struct GemmUkernel {
   Isa isa;
   int mr, nr;
-  /// c points at C[m0][n0]; the epilogue's bias and residual are indexed from (m0, n0).
+  /// c points at C[m0][n0]; the epilogue's bias and residual are indexed from (m0, n0). With
+  /// `accumulate` the tile adds its products to what C holds (one block of K after another: the
+  /// caller passes the epilogue with the last block only).
   void (*tile)(int64_t k, const float* a_panel, const float* b_panel, float* c, int64_t ldc, int m_count,
-               int n_count, const Epilogue& ep, int64_t m0, int64_t n0);
+               int n_count, const Epilogue& ep, int64_t m0, int64_t n0, bool accumulate);
   /// Applies the epilogue to rows [0, m) x columns [0, n) of y (ld ldy) in place: the tactics that
   /// do not end in a GEMM tile (depthwise, pooling ...) use it.
   void (*apply_epilogue)(float* y, int64_t ldy, int64_t m, int64_t n, const Epilogue& ep, int64_t m0,

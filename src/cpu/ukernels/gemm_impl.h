@@ -1,5 +1,6 @@
 // The microkernel template behind ukernels/gemm.h, instantiated once per ISA by gemm_avx512.cc and
-// gemm_avx2.cc (each compiled with its ISA's flags). Accumulators stay in registers for the whole K.
+// gemm_avx2.cc (each compiled with its ISA's flags). Accumulators stay in registers for the K block
+// the driver gives the tile (starting from C's partial sums after the first block).
 #pragma once
 
 #include "cpu/ukernels/gemm.h"
@@ -64,7 +65,7 @@ inline typename V::T finish(typename V::T y, const Epilogue& ep, int64_t m, int6
 
 template <class V, int MR, int NV>
 void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m_count, int n_count,
-          const Epilogue& ep, int64_t m0, int64_t n0) {
+          const Epilogue& ep, int64_t m0, int64_t n0, bool accumulate) {
   using T = typename V::T;
   constexpr int W = V::kWidth;
   constexpr int NR = W * NV;
@@ -73,6 +74,18 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+  if (accumulate) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      if (i >= m_count) break;
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) {
+        const int count = n_count - j * W;
+        if (count <= 0) break;
+        acc[i][j] = count >= W ? V::load(c + i * ldc + j * W) : V::load_n(c + i * ldc + j * W, count);
+      }
+    }
+  }
   for (int64_t p = 0; p < k; ++p) {
     T bv[NV];
 #pragma GCC unroll 8
