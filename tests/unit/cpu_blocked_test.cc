@@ -39,9 +39,10 @@ struct Case {
   int64_t cin, h, w, cout, k, stride, pad, dilation, group;
 };
 
+// `must_run`: a tactic that must be among those checked (on a machine with its ISA).
 int check_blocked_conv(const Case& c, int64_t block, const std::string& activation = "",
                        std::vector<float> params = {}, const std::string& residual = "", uint32_t seed = 1,
-                       bool planar_input = false) {
+                       bool planar_input = false, const std::string& must_run = "") {
   OneNode t(ops::kBlockedConv, "kiln");
   const Tensor x = random_f32({1, c.cin, c.h, c.w}, seed);
   t.input(planar_input ? x : blocked_of(x, block, seed + 10));
@@ -62,7 +63,14 @@ int check_blocked_conv(const Case& c, int64_t block, const std::string& activati
     t.input(blocked_of(random_f32({1, c.cout, oh, ow}, seed + 3), block, seed + 11));
   }
   const Shape out = ops::blocked_shape({1, c.cout, oh, ow}, block);
-  return check_tactics(t, 1e-4, 1e-5, real_lanes(out, c.cout));
+  const int ran = check_tactics(t, 1e-4, 1e-5, real_lanes(out, c.cout));
+  if (!must_run.empty() && cpu::find_tactic(must_run) && cpu::host_isa() >= cpu::find_tactic(must_run)->isa) {
+    bool found = false;
+    for (const cpu::Tactic* tactic : cpu::tactics_for(*t.node, cpu::host_isa()))
+      found |= tactic->name == must_run;
+    EXPECT_TRUE(found) << must_run << " does not support the case";
+  }
+  return ran;
 }
 
 TEST(CpuBlocked, ReordersRoundTripAndZeroThePadding) {
@@ -126,6 +134,27 @@ TEST(CpuBlocked, DirectGroupsSplitEvenlyAndTilesCrossRowEnds) {
         Case c{block + 5, h, w, blocks * block - 3, k, stride, pad, 1, 1};
         EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, "before"), 0)
             << "block " << block << " out blocks " << blocks << " " << h << "x" << w << " k " << k;
+      }
+    }
+  }
+}
+
+TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
+  // The quad kernel (four input channels per broadcast, AVX-512): input channels below, at and
+  // above a block and 600 (38 blocks: two passes over K, partial sums kept in y between them),
+  // planes of 1 to 49 pixels (tiles of 1-6), one partial or three output blocks, the epilogue with
+  // a residual before (joining the first pass; also written over) or after the activation.
+  for (int64_t cin : {5, 16, 21, 600}) {
+    for (auto [h, w] : std::vector<std::array<int64_t, 2>>{{1, 1}, {1, 5}, {2, 3}, {1, 7}, {7, 7}, {3, 13}}) {
+      for (int64_t cout : {3, 40}) {
+        for (const std::string residual : {"", "before", "after"}) {
+          Case c{cin, h, w, cout, 1, 1, 0, 1, 1};
+          EXPECT_GT(check_blocked_conv(c, 16, residual.empty() ? "Clip" : "Relu",
+                                       residual.empty() ? std::vector<float>{0, 6} : std::vector<float>{},
+                                       residual, 1, false, "blocked.quad.avx512"),
+                    0)
+              << "cin " << cin << " " << h << "x" << w << " cout " << cout << " " << residual;
+        }
       }
     }
   }

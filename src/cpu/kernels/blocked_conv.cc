@@ -37,6 +37,21 @@ void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, bool 
   for (int64_t oc = 0; oc < ocb * b; ++oc) *p++ = bias && oc < s.out_c ? bias[oc] : 0.0f;
 }
 
+void blocked_quad_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
+                       float* packed) {
+  const int64_t b = k.block, ocb = blocks(s.out_c, b), icb = blocks(s.in_c, b);
+  float* p = packed;
+  for (int64_t ob = 0; ob < ocb; ++ob)
+    for (int64_t ib = 0; ib < icb; ++ib)
+      for (int64_t q = 0; q < b / 4; ++q)
+        for (int64_t r = 0; r < 4; ++r)
+          for (int64_t lane = 0; lane < b; ++lane) {
+            const int64_t oc = ob * b + lane / 4 * 4 + r, ic = ib * b + q * 4 + lane % 4;
+            *p++ = oc < s.out_c && ic < s.in_c ? w[oc * s.in_c + ic] : 0.0f;
+          }
+  for (int64_t oc = 0; oc < ocb * b; ++oc) *p++ = bias && oc < s.out_c ? bias[oc] : 0.0f;
+}
+
 int64_t blocked_depthwise_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s) {
   const int64_t b = k.block;
   return blocks(s.out_c, b) * b * (s.kh * s.kw + 1);

@@ -42,6 +42,10 @@ struct BlockedConvKernel {
   void (*to_planar)(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial);
   /// MaxPool of blocked planes (s: channels, window, pads; group and weights unused).
   void (*maxpool)(ThreadPool& pool, const Conv2dShape& s, const float* x, float* y);
+  /// The quad kernel (blocked_quad_impl.h; AVX-512 only, else null): a pointwise stride-1 unpadded
+  /// conv of a blocked input, four input channels per broadcast. packed: blocked_quad_pack's.
+  void (*direct_quad)(ThreadPool& pool, const Conv2dShape& s, bool planar_input, const float* x,
+                      const float* packed, float* y, const Epilogue& ep, float* scratch);
 };
 const BlockedConvKernel* blocked_conv_kernel(Isa isa);
 const BlockedConvKernel* blocked_conv_kernel_avx512();
@@ -66,6 +70,10 @@ inline BlockGroups block_groups(int64_t blocks, int64_t max_group) {
 int64_t blocked_direct_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input);
 void blocked_direct_pack(const BlockedConvKernel& k, const Conv2dShape& s, bool planar_input, const float* w,
                          const float* bias, float* packed);
+/// Packed weights (+ bias) of the quad kernel, as many floats as blocked_direct_packed_floats: per
+/// output block, per input block, [quad q][r][lane 4o + i] = W[16 ob + 4o + r][16 ib + 4q + i].
+void blocked_quad_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w, const float* bias,
+                       float* packed);
 /// Packed taps (+ bias) of the depthwise kernel: [block][ky][kx][lane].
 int64_t blocked_depthwise_packed_floats(const BlockedConvKernel& k, const Conv2dShape& s);
 void blocked_depthwise_pack(const BlockedConvKernel& k, const Conv2dShape& s, const float* w,

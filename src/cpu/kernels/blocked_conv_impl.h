@@ -368,18 +368,20 @@ struct DirectPlan {
   int64_t span_of(int64_t task) const { return span_major ? task / groups.count : task % spans; }
 };
 
+// max_group / pw: the tiles' output blocks and pixels (the quad kernel's: 1 and 6).
 template <class V>
-DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
+DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads,
+                       int max_group = BlockedTiles<V>::kMaxGroup,
+                       int pw = BlockedTiles<V>::pixels(BlockedTiles<V>::kMaxGroup)) {
   constexpr int B = V::kWidth;
-  constexpr int G = BlockedTiles<V>::kMaxGroup;
   DirectPlan p{};
-  p.groups = block_groups(g.ocb, G);
+  p.groups = block_groups(g.ocb, max_group);
   p.input_floats = g.kh * g.kw * g.cg * B;
   p.block_floats = g.gin * p.input_floats;
   p.bias_offset = p.block_floats * g.ocb;
   p.flat = g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
   const int64_t pixels = g.oh * g.ow;
-  const int64_t units = p.flat ? std::max<int64_t>(1, pixels / (4 * BlockedTiles<V>::pixels(G))) : g.oh;
+  const int64_t units = p.flat ? std::max<int64_t>(1, pixels / (4 * pw)) : g.oh;
   const int64_t per_part = images * p.groups.count;
   const int64_t parts =
       std::clamp<int64_t>(std::max((2 * threads + per_part - 1) / per_part, (pixels + 511) / 512), 1, units);
@@ -406,14 +408,17 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads) {
 }
 
 // Task `task` (< plan.tasks()) of one image: x, y and the residual point at that image.
+// `tile_table` (n pixels: tile_table[n - 1], at most `table_pw`) replaces the direct tiles (the quad
+// kernel's, one block each).
 template <class V>
 void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const float* x, const float* packed,
-                 float* y, const float* residual, const Epilogue& ep) {
+                 float* y, const float* residual, const Epilogue& ep, const TileFn* tile_table = nullptr,
+                 int table_pw = 0) {
   constexpr int B = V::kWidth;
   const int64_t part = p.span_of(task), grp = p.group_of(task);
   const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
-  const TileFn* table = direct_tables<V>()[nb - 1].data();
-  const int pw = BlockedTiles<V>::pixels(static_cast<int>(nb));
+  const TileFn* table = tile_table ? tile_table : direct_tables<V>()[nb - 1].data();
+  const int pw = tile_table ? table_pw : BlockedTiles<V>::pixels(static_cast<int>(nb));
   TileArgs a{};
   a.x = x;
   a.w = packed + b0 * p.block_floats;
@@ -675,8 +680,19 @@ void blocked_maxpool(ThreadPool& pool, const Conv2dShape& s, const float* x, flo
   });
 }
 
+}  // namespace kiln::cpu::detail
+
+#include "cpu/kernels/blocked_quad_impl.h"
+
+namespace kiln::cpu::detail {
+
 template <class V>
 const BlockedConvKernel* blocked_conv_kernel(Isa isa) {
+#if defined(__AVX512F__)
+  constexpr auto quad = V::kWidth == 16 ? blocked_quad : nullptr;
+#else
+  constexpr decltype(&blocked_direct<V>) quad = nullptr;
+#endif
   static const BlockedConvKernel k{isa,
                                    V::kWidth,
                                    BlockedTiles<V>::kMaxGroup,
@@ -685,7 +701,8 @@ const BlockedConvKernel* blocked_conv_kernel(Isa isa) {
                                    blocked_depthwise<V>,
                                    blocked_reorder_in<V>,
                                    blocked_reorder_out<V>,
-                                   blocked_maxpool<V>};
+                                   blocked_maxpool<V>,
+                                   quad};
   return &k;
 }
 

@@ -102,6 +102,36 @@ bool check_conv(const ir::Node& node, Isa isa, std::span<const Tensor* const> pr
          prepared[0]->numel() == packed_floats(kDepthwise, *blocked_conv_kernel(isa), *s, planar_input(node));
 }
 
+// ---- the quad kernel: pointwise, stride 1, four input channels per broadcast ---------------------
+
+bool supports_quad(const ir::Node& node, Isa isa) {
+  if (!supports_conv<false>(node, isa) || !blocked_conv_kernel(isa)->direct_quad || planar_input(node))
+    return false;
+  const Conv2dShape s = *blocked_conv_shape(node);
+  return s.pointwise() && s.in_h == s.out_h && s.in_w == s.out_w;
+}
+
+Status prepare_quad(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared,
+                    std::vector<int64_t>& params) {
+  const Conv2dShape s = *blocked_conv_shape(node);
+  const BlockedConvKernel& k = *blocked_conv_kernel(isa);
+  Tensor packed(DataType::kFloat32, {blocked_direct_packed_floats(k, s, false)});
+  blocked_quad_pack(k, s, node.input(1)->constant->data<float>(),
+                    node.input(2) ? node.input(2)->constant->data<float>() : nullptr, packed.data<float>());
+  prepared.push_back(std::move(packed));
+  params = step_params(node, s);
+  return Status::ok();
+}
+
+Status run_quad(const TacticArgs& a) {
+  Epilogue ep = a.epilogue;
+  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  blocked_conv_kernel(a.isa)->direct_quad(a.pool, conv_from_params(a.params), false,
+                                          a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
+                                          a.outputs[0]->data<float>(), ep, a.scratch);
+  return Status::ok();
+}
+
 // ---- Winograd F(2x2, 3x3) and F(4x4, 3x3) -----------------------------------------------------
 
 bool supports_winograd(const ir::Node& node, Isa isa) {
@@ -232,6 +262,11 @@ bool check_pool(const ir::Node& node, Isa isa, std::span<const Tensor* const> pr
 
 int64_t no_workspace(const ir::Node&, Isa, int) { return 0; }
 
+bool check_quad(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+                std::span<const int64_t> params) {
+  return supports_quad(node, isa) && check_conv<false>(node, isa, prepared, params);
+}
+
 // W and B: the conv kernels read them packed (bias after the weights), never as given.
 constexpr uint32_t kWeightsAndBias = 0b110;
 
@@ -260,5 +295,8 @@ constexpr uint32_t kWeightsAndBias = 0b110;
                         no_workspace, run_pool, check_pool})
 KILN_BLOCKED(Isa::kAvx512, "avx512");
 KILN_BLOCKED(Isa::kAvx2, "avx2");
+// AVX-512 only: four channels per 128-bit lane of a 16-lane vector.
+KILN_REGISTER_TACTIC({"blocked.quad.avx512", ops::kBlockedConv, "kiln", Isa::kAvx512, supports_quad,
+                      prepare_quad, no_workspace, run_quad, check_quad, 0, kWeightsAndBias});
 
 }  // namespace kiln::cpu
