@@ -56,10 +56,10 @@ void quad_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     for (int q = 0; q < 4; ++q) {
       __m512 w[4];
 #pragma GCC unroll 4
-      for (int r = 0; r < 4; ++r) w[r] = _mm512_load_ps(wb + (q * 4 + r) * B);
+      for (int r = 0; r < 4; ++r) w[r] = _mm512_loadu_ps(wb + (q * 4 + r) * B);
 #pragma GCC unroll 16
       for (int p = 0; p < PW; ++p) {
-        const __m512 xv = _mm512_broadcast_f32x4(_mm_load_ps(xb + p * B + q * 4));
+        const __m512 xv = _mm512_broadcast_f32x4(_mm_loadu_ps(xb + p * B + q * 4));
 #pragma GCC unroll 4
         for (int r = 0; r < 4; ++r) acc[p][r] = _mm512_fmadd_ps(w[r], xv, acc[p][r]);
       }
@@ -67,20 +67,20 @@ void quad_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   }
   // See direct_tile: a residual before the activation joins the first pass (y may be its bytes).
   const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
-  const __m512 bias = _mm512_load_ps(a.bias);
+  const __m512 bias = _mm512_loadu_ps(a.bias);
   __m512 out[PW][1];
 #pragma GCC unroll 16
   for (int p = 0; p < PW; ++p) {
     const int64_t o = at + p * B;
-    const __m512 base = !a.first  ? _mm512_load_ps(a.y + o)
-                        : r_first ? _mm512_add_ps(bias, _mm512_load_ps(r_first + o))
+    const __m512 base = !a.first  ? _mm512_loadu_ps(a.y + o)
+                        : r_first ? _mm512_add_ps(bias, _mm512_loadu_ps(r_first + o))
                                   : bias;
     out[p][0] = _mm512_add_ps(quad_fold(acc[p]), base);
   }
   if (a.last)
     return finish_tile<simd::Vec512>(out, a.y, ep.residual_before ? nullptr : a.r, g.y_plane, at, ep);
 #pragma GCC unroll 16
-  for (int p = 0; p < PW; ++p) _mm512_store_ps(a.y + at + p * B, out[p][0]);
+  for (int p = 0; p < PW; ++p) _mm512_storeu_ps(a.y + at + p * B, out[p][0]);
 }
 
 template <int... P>
