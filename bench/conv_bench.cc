@@ -1,11 +1,12 @@
-// Blocked convolution microbenchmark: kiln's direct and depthwise kernels on the blocked layout
-// (NCHW16c / NCHW8c) over the layer shapes of ResNet-50 and MobileNetV2, against the machine's
-// measured FMA ceiling.
+// Blocked convolution microbenchmark: kiln's direct, quad (pointwise, AVX-512) and depthwise
+// kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50 and
+// MobileNetV2, against the machine's measured FMA ceiling.
 //
 //   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING]
 //
 // For each layer: median milliseconds over runs of at least S seconds, GFLOP/s and the share of
-// the FMA ceiling (`kiln peak`'s loop, measured in the same run).
+// the FMA ceiling (`kiln peak`'s loop, measured in the same run); where the quad kernel applies,
+// its runs alternate with the direct kernel's and its median follows.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -68,7 +69,8 @@ int main(int argc, char** argv) {
   const double ceiling = profile::measure_fma_gflops(threads, 0.5).per_cpu;
   std::printf("isa %s  block %d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(k->isa), k->block,
               threads, ceiling);
-  std::printf("%-22s %-26s %10s %10s %8s\n", "layer", "in -> out, kernel", "median ms", "GFLOP/s", "ceiling");
+  std::printf("%-22s %-26s %10s %10s %8s %10s %8s\n", "layer", "in -> out, kernel", "median ms", "GFLOP/s",
+              "ceiling", "quad ms", "ceiling");
   const std::vector<Layer> layers = {
       {"r50 l1 1x1 256>64", 256, 56, 64, 1, 1, 1},      {"r50 l1 1x1 64>256", 64, 56, 256, 1, 1, 1},
       {"r50 l1 1x1 64>64", 64, 56, 64, 1, 1, 1},        {"r50 l2 1x1 512>128", 512, 28, 128, 1, 1, 1},
@@ -102,25 +104,35 @@ int main(int argc, char** argv) {
         dw ? cpu::blocked_depthwise_packed_floats(*k, s) : cpu::blocked_direct_packed_floats(*k, s, false),
         rng);
     Buffer scratch(dw ? 0 : k->direct_scratch_floats(s, false), rng);
+    const bool quad = k->direct_quad && !dw && s.pointwise();
+    Buffer quad_packed(quad ? cpu::blocked_direct_packed_floats(*k, s, false) : 0, rng);
     if (dw)
       cpu::blocked_depthwise_pack(*k, s, w.p, bias.p, packed.p);
     else
       cpu::blocked_direct_pack(*k, s, false, w.p, bias.p, packed.p);
+    if (quad) cpu::blocked_quad_pack(*k, s, w.p, bias.p, quad_packed.p);
     cpu::Epilogue ep;
     ep.activation = static_cast<int>(ops::Activation::kRelu);
-    auto run = [&] {
+    auto run = [&](bool by_quad) {
       if (dw)
         k->depthwise(pool, s, x.p, packed.p, y.p, ep);
+      else if (by_quad)
+        k->direct_quad(pool, s, false, x.p, quad_packed.p, y.p, ep, nullptr);
       else
         k->direct(pool, s, false, x.p, packed.p, y.p, ep, scratch.p);
     };
-    run();
-    std::vector<double> ms;
+    run(false);
+    if (quad) run(true);
+    std::vector<double> ms, quad_ms;
     const auto start = Clock::now();
     while (ms.size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-      const auto t0 = Clock::now();
-      run();
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      for (bool by_quad : {false, true}) {
+        if (by_quad && !quad) continue;
+        const auto t0 = Clock::now();
+        run(by_quad);
+        (by_quad ? quad_ms : ms)
+            .push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
     }
     const double med = median(ms);
     const double flop = 2.0 * s.out_c * s.out_h * s.out_w * (s.in_c / s.group) * l.k * l.k;
@@ -129,7 +141,9 @@ int main(int argc, char** argv) {
     std::snprintf(shape, sizeof shape, "%lld>%lld %lldx%lld s%lld @%lld", static_cast<long long>(l.in_c),
                   static_cast<long long>(l.out_c), static_cast<long long>(l.k), static_cast<long long>(l.k),
                   static_cast<long long>(l.stride), static_cast<long long>(l.hw));
-    std::printf("%-22s %-26s %10.3f %10.1f %7.1f%%\n", l.name, shape, med, gflops, 100 * gflops / ceiling);
+    std::printf("%-22s %-26s %10.3f %10.1f %7.1f%%", l.name, shape, med, gflops, 100 * gflops / ceiling);
+    if (quad) std::printf(" %10.3f %7.1f%%", median(quad_ms), 100 * flop / (median(quad_ms) * 1e6) / ceiling);
+    std::printf("\n");
   }
   return 0;
 }

@@ -143,17 +143,20 @@ TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
   // The quad kernel (four input channels per broadcast, AVX-512): input channels below, at and
   // above a block and 600 (38 blocks: two passes over K, partial sums kept in y between them),
   // planes of 1 to 49 pixels (tiles of 1-6), one partial or three output blocks, the epilogue with
-  // a residual before (joining the first pass; also written over) or after the activation.
+  // a residual before (joining the first pass; also written over) or after the activation; stride 2
+  // (tiles cross output rows, each pixel's input two columns on).
   for (int64_t cin : {5, 16, 21, 600}) {
-    for (auto [h, w] : std::vector<std::array<int64_t, 2>>{{1, 1}, {1, 5}, {2, 3}, {1, 7}, {7, 7}, {3, 13}}) {
+    for (auto [h, w, stride] : std::vector<std::array<int64_t, 3>>{
+             {1, 1, 1}, {1, 5, 1}, {2, 3, 1}, {1, 7, 1}, {7, 7, 1}, {3, 13, 1}, {7, 7, 2}, {9, 14, 2}}) {
       for (int64_t cout : {3, 40}) {
         for (const std::string residual : {"", "before", "after"}) {
-          Case c{cin, h, w, cout, 1, 1, 0, 1, 1};
+          Case c{cin, h, w, cout, 1, stride, 0, 1, 1};
           EXPECT_GT(check_blocked_conv(c, 16, residual.empty() ? "Clip" : "Relu",
                                        residual.empty() ? std::vector<float>{0, 6} : std::vector<float>{},
                                        residual, 1, false, "blocked.quad.avx512"),
                     0)
-              << "cin " << cin << " " << h << "x" << w << " cout " << cout << " " << residual;
+              << "cin " << cin << " " << h << "x" << w << " stride " << stride << " cout " << cout << " "
+              << residual;
         }
       }
     }

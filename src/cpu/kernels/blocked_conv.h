@@ -42,8 +42,8 @@ struct BlockedConvKernel {
   void (*to_planar)(ThreadPool& pool, const float* x, float* y, int64_t n, int64_t c, int64_t spatial);
   /// MaxPool of blocked planes (s: channels, window, pads; group and weights unused).
   void (*maxpool)(ThreadPool& pool, const Conv2dShape& s, const float* x, float* y);
-  /// The quad kernel (blocked_quad_impl.h; AVX-512 only, else null): a pointwise stride-1 unpadded
-  /// conv of a blocked input, four input channels per broadcast. packed: blocked_quad_pack's.
+  /// The quad kernel (blocked_quad_impl.h; AVX-512 only, else null): a 1x1 unpadded conv (any
+  /// stride) of a blocked input, four input channels per broadcast. packed: blocked_quad_pack's.
   void (*direct_quad)(ThreadPool& pool, const Conv2dShape& s, bool planar_input, const float* x,
                       const float* packed, float* y, const Epilogue& ep, float* scratch);
 };

@@ -1,5 +1,5 @@
-// The quad pointwise kernel (AVX-512 only; included by blocked_conv_impl.h): a 1x1 stride-1 conv on
-// NCHW16c whose register tile broadcasts four input channels at once.
+// The quad pointwise kernel (AVX-512 only; included by blocked_conv_impl.h): a 1x1 unpadded conv
+// (any stride) on NCHW16c whose register tile broadcasts four input channels at once.
 //
 // The direct kernel loads one input lane per FMA row: a tile of one output block (16 channels) x
 // 12 pixels issues 12 broadcasts and one weight load per 12 FMAs, and narrow layers (MobileNetV2's
@@ -47,9 +47,19 @@ void quad_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
          ++i, a.prefetch->next += 64)
       _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
-  const int64_t at = (a.oy * g.ow + a.ox0) * B;  // pointwise stride 1: input pixel = output pixel
+  const int64_t at = (a.oy * g.ow + a.ox0) * B;
+  // Each pixel's input (1x1, unpadded: inside the plane; a stride-1 plane is one flat row).
+  int64_t start[PW];
+  {
+    int64_t oy = a.oy, ox = a.ox0;
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      start[p] = (oy * g.sh * g.iw + ox * g.sw) * B;
+      if (++ox == g.ow) ox = 0, ++oy;
+    }
+  }
   for (int64_t ib = a.ib0; ib < a.ib1; ++ib) {
-    const float* xb = a.x + ib * g.x_plane + at;
+    const float* xb = a.x + ib * g.x_plane;
     const float* wb = a.w + ib * B * B;
     // Padding lanes of a last partial block meet zero weights (their values are kept finite).
 #pragma GCC unroll 4
@@ -59,7 +69,7 @@ void quad_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       for (int r = 0; r < 4; ++r) w[r] = _mm512_loadu_ps(wb + (q * 4 + r) * B);
 #pragma GCC unroll 16
       for (int p = 0; p < PW; ++p) {
-        const __m512 xv = _mm512_broadcast_f32x4(_mm_loadu_ps(xb + p * B + q * 4));
+        const __m512 xv = _mm512_broadcast_f32x4(_mm_loadu_ps(xb + start[p] + q * 4));
 #pragma GCC unroll 4
         for (int r = 0; r < 4; ++r) acc[p][r] = _mm512_fmadd_ps(w[r], xv, acc[p][r]);
       }
@@ -88,7 +98,7 @@ constexpr std::array<TileFn, sizeof...(P)> quad_row(std::integer_sequence<int, P
   return {quad_tile<P + 1>...};
 }
 
-// BlockedConvKernel::direct_quad: pointwise, stride 1, unpadded, blocked input (the tactic checks).
+// BlockedConvKernel::direct_quad: 1x1, unpadded, any stride, blocked input (the tactic checks).
 inline void blocked_quad(ThreadPool& pool, const Conv2dShape& s, bool, const float* x, const float* packed,
                          float* y, const Epilogue& ep, float*) {
   using V = simd::Vec512;

@@ -102,13 +102,15 @@ bool check_conv(const ir::Node& node, Isa isa, std::span<const Tensor* const> pr
          prepared[0]->numel() == packed_floats(kDepthwise, *blocked_conv_kernel(isa), *s, planar_input(node));
 }
 
-// ---- the quad kernel: pointwise, stride 1, four input channels per broadcast ---------------------
+// ---- the quad kernel: 1x1, unpadded, four input channels per broadcast ---------------------
 
 bool supports_quad(const ir::Node& node, Isa isa) {
   if (!supports_conv<false>(node, isa) || !blocked_conv_kernel(isa)->direct_quad || planar_input(node))
     return false;
+  // 1x1, unpadded (every output pixel's input inside the plane: the direct plan's flat tiles).
   const Conv2dShape s = *blocked_conv_shape(node);
-  return s.pointwise() && s.in_h == s.out_h && s.in_w == s.out_w;
+  return s.kh == 1 && s.kw == 1 && s.pad_top == 0 && s.pad_left == 0 && (s.out_h - 1) * s.sh < s.in_h &&
+         (s.out_w - 1) * s.sw < s.in_w;
 }
 
 Status prepare_quad(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared,
