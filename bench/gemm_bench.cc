@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     for (const cpu::GemmUkernel* uk : kernels) {
       runs.push_back({uk, std::vector<float>(cpu::round_up(s.m, uk->mr) * s.k), {}});
       cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, runs.back().a_packed.data());
-      panel_floats = std::max(panel_floats, cpu::gemm_panel_floats(*uk, s.k));
+      panel_floats = std::max(panel_floats, cpu::gemm_panel_floats(*uk, s.k, s.n));
     }
     // B packed as a conv tactic packs its input: per panel, right before use. The tactics'
     // workspace is 64-byte aligned; so is this (a B panel whose vectors straddle cache lines

@@ -79,6 +79,24 @@ TEST(CpuConv, StridesPaddingDilationGroupsBatch) {
   }
 }
 
+TEST(CpuConv, LongKRunsInBlocksOfK) {
+  // K past every microkernel's K block (gemm_blocking: 512-1024 rows of B): the implicit im2col
+  // packs a slice of (channel, tap) rows starting mid-channel, pointwise convs a slice of channels,
+  // the tiles add block after block and the epilogue (residual, ReLU) runs once at the end.
+  for (const ConvCase& c :
+       std::vector<ConvCase>{{1, 130, 5, 7, 9, 3, 1, 1, 1, 1}, {1, 1100, 4, 5, 17, 1, 1, 0, 1, 1}}) {
+    OneNode t = conv_node(c, "Relu", {}, "before");
+    EXPECT_GT(check_tactics(t, 1e-4, 1e-4), 0) << c.cin << " channels, k" << c.k;
+  }
+  // A transposed conv's K is its input channels.
+  OneNode t("ConvTranspose", "");
+  t.input(random_f32({1, 1100, 2, 3}, 1));
+  t.constant(random_f32({1100, 5, 2, 2}, 2, -0.5f, 0.5f));
+  t.attr("kernel_shape", attr_ints({2, 2}));
+  t.attr("strides", attr_ints({2, 2}));
+  EXPECT_GT(check_tactics(t, 1e-4, 1e-4), 0);
+}
+
 TEST(CpuConv, EveryFusedEpilogue) {
   ConvCase c{1, 6, 5, 7, 10, 3, 1, 1, 1, 1};
   const std::vector<std::pair<std::string, std::vector<float>>> acts = {

@@ -72,6 +72,17 @@ TEST(CpuGemm, DriverBlocksOfKPanelsAndRowsAddUpAndFinishOnce) {
   }
 }
 
+TEST(CpuGemm, LongKRunsInBlocksOfK) {
+  // K past every microkernel's K block: B packed at build time is read a slice of rows at a time.
+  for (int64_t k : {1100, 2100}) {
+    OneNode t("Gemm", "");
+    t.input(random_f32({9, k}, 1));
+    t.constant(random_f32({k, 49}, 2));
+    t.constant(random_f32({49}, 3));
+    EXPECT_GT(check_tactics(t, 1e-4, 1e-4), 0) << "k " << k;
+  }
+}
+
 TEST(CpuGemm, MatMulWithBatchDimsAndFusedEpilogue) {
   {
     OneNode t("MatMul", "");

@@ -18,7 +18,7 @@ void conv2d_pack_weights(const GemmUkernel& uk, const Conv2dShape& s, const floa
 }
 
 int64_t conv2d_scratch_floats(const GemmUkernel& uk, const Conv2dShape& s, int threads) {
-  return gemm_panel_floats(uk, s.k()) * threads;
+  return gemm_panel_floats(uk, s.k(), s.n()) * threads;
 }
 
 void conv2d_pack_panel(const Conv2dShape& s, const float* x, int64_t n0, int64_t k0, int64_t k1, int nr,

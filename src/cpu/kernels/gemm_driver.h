@@ -14,34 +14,38 @@
 
 namespace kiln::cpu {
 
-/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats) stays in L1 while
-/// the A panels of a row block meet it; `panels` B slices are packed together (L2) so an A block
-/// (m_tiles panels x kc, L2) is read from memory once per `panels` columns, not once per panel.
-/// Without it a 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at 43-75% of
-/// the FMA ceiling, with the rate set by the neighbours' use of the memory bus.
+/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats, up to ~128 KB:
+/// L2) meets every A panel of a row block; `panels` B slices are packed together (up to ~2 MB,
+/// as many as the N columns need) so an A block (m_tiles panels x kc, ~512 KB) is read from memory
+/// once per `panels` columns, not once per panel (2048^3: 4 panels per block ran at ~70% of 32's
+/// speed, A streaming from memory 11 times). Without it a 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at
+/// 43-75% of the FMA ceiling, its rate set by the neighbours' use of the memory bus. Slices sized
+/// for L1 (16-32 KB) ran 10-17% slower than 128 KB ones (interleaved, 1024^3): each block of K
+/// costs a tile a reload and a store of its C partial sums, and L2 feeds the 2-3 B vectors per k.
 struct GemmBlocking {
   int64_t kc, panels, m_tiles;
 };
 constexpr int64_t kGemmMaxPanels = 64;
 
-inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k) {
-  constexpr int64_t kL1Bytes = 32 << 10, kBBytes = 512 << 10, kABytes = 512 << 10;
-  const int64_t most = std::max<int64_t>(kL1Bytes / (uk.nr * 4), 32);
+inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k, int64_t n) {
+  constexpr int64_t kSliceBytes = 128 << 10, kBBytes = 2 << 20, kABytes = 512 << 10;
+  const int64_t most = std::max<int64_t>(kSliceBytes / (uk.nr * 4), 32);
   const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), most);
   const int64_t kc = ceil_div(std::max<int64_t>(k, 1), blocks);
-  return {kc, std::clamp<int64_t>(kBBytes / (kc * uk.nr * 4), 1, kGemmMaxPanels),
+  const int64_t n_tiles = std::max<int64_t>(1, ceil_div(n, uk.nr));
+  return {kc, std::clamp<int64_t>(kBBytes / (kc * uk.nr * 4), 1, std::min(kGemmMaxPanels, n_tiles)),
           std::max<int64_t>(1, kABytes / (kc * uk.mr * 4))};
 }
 
-/// Floats of per-thread scratch gemm_run needs: the B slices of one block.
-inline int64_t gemm_panel_floats(const GemmUkernel& uk, int64_t k) {
-  const GemmBlocking b = gemm_blocking(uk, k);
+/// Floats of per-thread scratch gemm_run needs for a K x N B: the B slices of one block.
+inline int64_t gemm_panel_floats(const GemmUkernel& uk, int64_t k, int64_t n) {
+  const GemmBlocking b = gemm_blocking(uk, k, n);
   return b.panels * b.kc * uk.nr + 16;
 }
 
 /// `pack_b(n0, k0, k1, out) -> slice`: rows [k0, k1) of the B panel of columns [n0, n0 + NR),
 /// packed into `out` ((k1 - k0) x NR floats) or a pointer to that slice packed at build time.
-/// `scratch` holds pool.threads() x gemm_panel_floats(uk, k) floats (64-byte aligned), or is null
+/// `scratch` holds pool.threads() x gemm_panel_floats(uk, k, n) floats (64-byte aligned), or is null
 /// when pack_b never writes.
 /// `blocking` (tests) replaces gemm_blocking's; scratch must then hold panels x kc x NR + 16 floats
 /// per thread.
@@ -56,7 +60,7 @@ void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int
   int64_t n_chunks = std::min(n_tiles, threads == 1 ? 1 : 4 * threads);
   int64_t m_chunks = 1;
   if (threads > 1 && n_chunks < 2 * threads) m_chunks = std::min(m_tiles, ceil_div(2 * threads, n_chunks));
-  const GemmBlocking bl = blocking ? *blocking : gemm_blocking(uk, k);
+  const GemmBlocking bl = blocking ? *blocking : gemm_blocking(uk, k, n);
   const int64_t scratch_floats = bl.panels * bl.kc * nr + 16;
   const Epilogue none;
   pool.parallel_for(n_chunks * m_chunks, [&](int64_t task, int thread) {

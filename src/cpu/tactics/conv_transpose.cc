@@ -66,7 +66,7 @@ template <int kVariant>
 int64_t workspace(const ir::Node& node, Isa isa, int threads) {
   const Geometry g = *geometry(node);
   const GemmUkernel& uk = *gemm_ukernel(isa, kVariant);
-  return g.m() * g.n() + gemm_panel_floats(uk, g.cin) * threads + 16;
+  return g.m() * g.n() + gemm_panel_floats(uk, g.cin, g.n()) * threads + 16;
 }
 
 template <int kVariant>

