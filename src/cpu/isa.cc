@@ -1,5 +1,8 @@
 #include "cpu/isa.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -40,6 +43,14 @@ Isa host_isa() {
     return best;
   }();
   return isa;
+}
+
+int64_t l2_cache_bytes() {
+  static const int64_t bytes = [] {
+    const long reported = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return reported > 0 ? std::clamp<int64_t>(reported, 256 << 10, 4 << 20) : int64_t{1} << 20;
+  }();
+  return bytes;
 }
 
 }  // namespace kiln::cpu

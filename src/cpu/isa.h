@@ -18,6 +18,9 @@ const char* isa_name(Isa isa);
 Isa isa_from_features(uint64_t features);
 /// The best ISA of this machine (cpuid), unless KILN_ISA=generic|avx2|avx512 caps it.
 Isa host_isa();
+/// This machine's per-core L2 cache in bytes (the C library's report, kept in [256 KiB, 4 MiB];
+/// 1 MiB where it has none): cache blocks are sized from it.
+int64_t l2_cache_bytes();
 
 /// A kernel family's dispatch: calls the AVX-512 or the AVX2 getter (each defined in a file
 /// compiled for its ISA) with `args`; nullptr for Isa::kGeneric.

@@ -14,13 +14,14 @@
 
 namespace kiln::cpu {
 
-/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats, up to ~128 KB:
-/// L2) meets every A panel of a row block; `panels` B slices are packed together (up to ~2 MB,
-/// as many as the N columns need) so an A block (m_tiles panels x kc, ~512 KB) is read from memory
-/// once per `panels` columns, not once per panel (2048^3: 4 panels per block ran at ~70% of 32's
-/// speed, A streaming from memory 11 times). Without it a 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at
-/// 43-75% of the FMA ceiling, its rate set by the neighbours' use of the memory bus. Slices sized
-/// for L1 (16-32 KB) ran 10-17% slower than 128 KB ones (interleaved, 1024^3): each block of K
+/// Cache blocking (Goto's), sized from the L2 (cpu::l2_cache_bytes; figures here for 2 MiB): K
+/// runs in blocks of kc whose B slice (kc x NR floats, up to L2/16 = 128 KB) meets every A panel
+/// of a row block; `panels` B slices are packed together (up to L2, as many as the N columns need)
+/// so an A block (m_tiles panels x kc, L2/4) is read from memory once per `panels` columns, not
+/// once per panel (2048^3: 4 panels per block ran at ~70% of 32's
+/// speed, A streaming from memory 11 times). Without it a 1024^3 GEMM streamed all of A from memory once per
+/// 48 columns and ran at 43-75% of the FMA ceiling, its rate set by the neighbours' use of the memory bus.
+/// Slices sized for L1 (16-32 KB) ran 10-17% slower than 128 KB ones (interleaved, 1024^3): each block of K
 /// costs a tile a reload and a store of its C partial sums, and L2 feeds the 2-3 B vectors per k.
 struct GemmBlocking {
   int64_t kc, panels, m_tiles;
@@ -28,7 +29,8 @@ struct GemmBlocking {
 constexpr int64_t kGemmMaxPanels = 64;
 
 inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k, int64_t n) {
-  constexpr int64_t kSliceBytes = 128 << 10, kBBytes = 2 << 20, kABytes = 512 << 10;
+  // Measured with a 2 MiB L2: slices of 128 KiB, A blocks of 512 KiB, B blocks of 2 MiB.
+  const int64_t l2 = l2_cache_bytes(), kSliceBytes = l2 / 16, kBBytes = l2, kABytes = l2 / 4;
   const int64_t most = std::max<int64_t>(kSliceBytes / (uk.nr * 4), 32);
   const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), most);
   const int64_t kc = ceil_div(std::max<int64_t>(k, 1), blocks);
