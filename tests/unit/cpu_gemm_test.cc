@@ -83,6 +83,14 @@ TEST(CpuGemm, LongKRunsInBlocksOfK) {
   }
 }
 
+TEST(CpuGemm, EmptyKStillWritesTheBias) {
+  OneNode t("Gemm", "");
+  t.input(random_f32({3, 0}, 1));
+  t.constant(random_f32({0, 50}, 2));
+  t.constant(random_f32({50}, 3));
+  EXPECT_GT(check_tactics(t), 0);
+}
+
 TEST(CpuGemm, MatMulWithBatchDimsAndFusedEpilogue) {
   {
     OneNode t("MatMul", "");

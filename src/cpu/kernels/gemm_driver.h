@@ -73,9 +73,11 @@ void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int
     const float* b[kGemmMaxPanels];
     for (int64_t tb = t0; tb < t1; tb += bl.panels) {
       const int64_t te = std::min(t1, tb + bl.panels);
-      for (int64_t k0 = 0; k0 < k; k0 += bl.kc) {
-        const int64_t k1 = std::min(k, k0 + bl.kc);
-        const bool first = k0 == 0, last = k1 == k;
+      // At least one block: with K = 0 the tiles still write C (the epilogue of zero sums).
+      const int64_t k_blocks = std::max<int64_t>(1, ceil_div(k, bl.kc));
+      for (int64_t kb = 0; kb < k_blocks; ++kb) {
+        const int64_t k0 = kb * bl.kc, k1 = std::min(k, k0 + bl.kc);
+        const bool first = kb == 0, last = kb + 1 == k_blocks;
         for (int64_t t = tb; t < te; ++t)
           b[t - tb] = pack_b(t * nr, k0, k1, slices ? slices + (t - tb) * bl.kc * nr : nullptr);
         for (int64_t rb = r0; rb < r1; rb += bl.m_tiles) {
