@@ -163,6 +163,12 @@ TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
   }
 }
 
+TEST(CpuBlocked, NoInputChannelsIsLeftToTheReference) {
+  // The kernels write their output in their passes over K; with no input channel there is none.
+  Case c{0, 3, 4, 5, 1, 1, 0, 1, 1};
+  EXPECT_EQ(check_blocked_conv(c, 16), 0);
+}
+
 TEST(CpuBlocked, DirectStridesPaddingDilationAndPointwisePlanes) {
   const std::vector<Case> cases = {
       {3, 9, 9, 16, 3, 2, 1, 1, 1},

@@ -20,6 +20,7 @@ std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
       (x->shape.size() != 5 && x->shape.size() != 4) || w->constant->shape().size() != 4)
     return std::nullopt;
   const int64_t b = node.attr_int("block", 0), cin = w->constant->shape()[1] * node.attr_int("group", 1);
+  if (cin <= 0) return std::nullopt;  // no input channel: no pass over K would write the output
   const bool planar = x->shape.size() == 4;
   if (!planar && (x->shape[4] != b || x->shape[1] != (cin + b - 1) / b)) return std::nullopt;
   auto setup =
