@@ -132,6 +132,14 @@ struct TileArgs {
   WeightPrefetch* prefetch = nullptr;
 };
 
+// A tile's share of the next pass's weights, fetched into L2.
+inline void prefetch_share(const TileArgs& a) {
+  if (!a.prefetch) return;
+  for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
+       ++i, a.prefetch->next += 64)
+    _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
+}
+
 // One step of a direct tile: NB weight vectors from w, each pixel's input at xq[p][off]
 // broadcast, NB x PW FMAs.
 template <class V, int NB, int PW>
@@ -171,10 +179,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       acc[p][j] = !a.first ? V::load(a.y + o) : r_first ? V::add(bv, V::load(r_first + o)) : bv;
     }
   }
-  if (a.prefetch)
-    for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
-         ++i, a.prefetch->next += 64)
-      _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
+  prefetch_share(a);
   // Where each pixel's window starts in an input plane (tap 0, 0; it may lie in the padding).
   int64_t start[PW];
   {
@@ -447,6 +452,23 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   }
 }
 
+// Plans a direct conv of every image and runs its tasks over the pool; `tile_table` / `table_pw`
+// as direct_task's (its groups then hold one block).
+template <class V>
+void direct_tasks(ThreadPool& pool, const Conv2dShape& s, bool planar_input, const float* x,
+                  const float* packed, float* y, const Epilogue& ep, const TileFn* tile_table = nullptr,
+                  int table_pw = 0) {
+  const BlockedGeom g = blocked_geom(s, V::kWidth, planar_input);
+  const DirectPlan p = tile_table ? direct_plan<V>(g, s.batch, pool.threads(), 1, table_pw)
+                                  : direct_plan<V>(g, s.batch, pool.threads());
+  const int64_t image_x = g.gin * g.x_plane, image_y = g.ocb * g.y_plane;
+  pool.parallel_for(s.batch * p.tasks(), [&](int64_t task, int) {
+    const int64_t n = task / p.tasks();
+    direct_task<V>(g, p, task % p.tasks(), x + n * image_x, packed, y + n * image_y,
+                   ep.residual ? ep.residual + n * image_y : nullptr, ep, tile_table, table_pw);
+  });
+}
+
 template <class V>
 void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_input, const float* x,
                     const float* packed, float* y, const Epilogue& ep, float* scratch) {
@@ -478,14 +500,7 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
     });
     x = scratch;
   }
-  const BlockedGeom g = blocked_geom(s, B, planar_input);
-  const DirectPlan p = direct_plan<V>(g, s.batch, pool.threads());
-  const int64_t image_x = g.gin * g.x_plane, image_y = g.ocb * g.y_plane;
-  pool.parallel_for(s.batch * p.tasks(), [&](int64_t task, int) {
-    const int64_t n = task / p.tasks();
-    direct_task<V>(g, p, task % p.tasks(), x + n * image_x, packed, y + n * image_y,
-                   ep.residual ? ep.residual + n * image_y : nullptr, ep);
-  });
+  direct_tasks<V>(pool, s, planar_input, x, packed, y, ep);
 }
 
 template <class V>

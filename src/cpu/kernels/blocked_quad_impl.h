@@ -43,10 +43,7 @@ void quad_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   for (int p = 0; p < PW; ++p)
 #pragma GCC unroll 4
     for (int r = 0; r < 4; ++r) acc[p][r] = _mm512_setzero_ps();
-  if (a.prefetch)
-    for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
-         ++i, a.prefetch->next += 64)
-      _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
+  prefetch_share(a);
   const int64_t at = (a.oy * g.ow + a.ox0) * B;
   // Each pixel's input (1x1, unpadded: inside the plane; a stride-1 plane is one flat row).
   int64_t start[PW];
@@ -98,20 +95,13 @@ constexpr std::array<TileFn, sizeof...(P)> quad_row(std::integer_sequence<int, P
   return {quad_tile<P + 1>...};
 }
 
-// BlockedConvKernel::direct_quad: 1x1, unpadded, any stride, blocked input (the tactic checks).
+// BlockedConvKernel::direct_quad: 1x1, unpadded, any stride, blocked input (the tactic checks), so
+// no padded copy: the direct kernel's plan and tasks with these tiles.
 inline void blocked_quad(ThreadPool& pool, const Conv2dShape& s, bool, const float* x, const float* packed,
                          float* y, const Epilogue& ep, float*) {
-  using V = simd::Vec512;
   static const std::array<TileFn, kQuadPixels> table =
       quad_row(std::make_integer_sequence<int, kQuadPixels>{});
-  const BlockedGeom g = blocked_geom(s, V::kWidth);
-  const DirectPlan p = direct_plan<V>(g, s.batch, pool.threads(), 1, kQuadPixels);
-  const int64_t image_x = g.gin * g.x_plane, image_y = g.ocb * g.y_plane;
-  pool.parallel_for(s.batch * p.tasks(), [&](int64_t task, int) {
-    const int64_t n = task / p.tasks();
-    direct_task<V>(g, p, task % p.tasks(), x + n * image_x, packed, y + n * image_y,
-                   ep.residual ? ep.residual + n * image_y : nullptr, ep, table.data(), kQuadPixels);
-  });
+  direct_tasks<simd::Vec512>(pool, s, false, x, packed, y, ep, table.data(), kQuadPixels);
 }
 
 }  // namespace kiln::cpu::detail
