@@ -29,6 +29,13 @@ std::optional<Conv2dShape> blocked_conv_shape(const ir::Node& node) {
   return conv2d_of(*setup);
 }
 
+// The step's epilogue with the residual (kiln.BlockedConv's input 3) it adds, if any.
+Epilogue with_residual(const TacticArgs& a) {
+  Epilogue ep = a.epilogue;
+  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  return ep;
+}
+
 // The first layer of a network reads its image planar (ops/blocked_layout.h).
 bool planar_input(const ir::Node& node) { return node.input(0)->shape.size() == 4; }
 
@@ -73,8 +80,7 @@ Status prepare_conv(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared
 template <bool kDepthwise>
 Status run_conv(const TacticArgs& a) {
   const Conv2dShape s = conv_from_params(a.params);
-  Epilogue ep = a.epilogue;
-  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  const Epilogue ep = with_residual(a);
   const BlockedConvKernel& k = *blocked_conv_kernel(a.isa);
   if (kDepthwise) {
     k.depthwise(a.pool, s, a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
@@ -127,8 +133,7 @@ Status prepare_quad(const ir::Node& node, Isa isa, std::vector<Tensor>& prepared
 }
 
 Status run_quad(const TacticArgs& a) {
-  Epilogue ep = a.epilogue;
-  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  const Epilogue ep = with_residual(a);
   blocked_conv_kernel(a.isa)->direct_quad(a.pool, conv_from_params(a.params), false,
                                           a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
                                           a.outputs[0]->data<float>(), ep, a.scratch);
@@ -167,8 +172,7 @@ int64_t workspace_winograd(const ir::Node& node, Isa isa, int) {
 
 template <int M>
 Status run_winograd(const TacticArgs& a) {
-  Epilogue ep = a.epilogue;
-  if (a.inputs.size() > 3 && a.inputs[3]) ep.residual = a.inputs[3]->data<float>();
+  const Epilogue ep = with_residual(a);
   blocked_winograd_kernel(a.isa)->run(a.pool, M, conv_from_params(a.params), a.inputs[0]->data<float>(),
                                       a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), ep,
                                       a.scratch);
