@@ -43,7 +43,7 @@ TEST(CpuGemm, DriverBlocksOfKPanelsAndRowsAddUpAndFinishOnce) {
       std::vector<float> a_packed(cpu::round_up(m, uk->mr) * k);
       cpu::pack_a(a.data<float>(), k, m, k, uk->mr, a_packed.data());
       const cpu::GemmBlocking blocking{16, 2, 2};
-      std::vector<float> scratch_store((blocking.panels * blocking.kc * uk->nr + 16) * threads + 16);
+      std::vector<float> scratch_store(blocking.scratch_floats(uk->nr) * threads + 16);
       float* scratch =
           scratch_store.data() + (16 - reinterpret_cast<uintptr_t>(scratch_store.data()) / 4 % 16) % 16;
       cpu::Epilogue ep;

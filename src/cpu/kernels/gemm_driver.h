@@ -1,9 +1,9 @@
 // Runs a packed GEMM over a thread pool: C[M x N] = A * B, A packed once (weights, at build time),
 // B packed a slice (a block of K rows of one panel) at a time by the caller's `pack_b` right before
 // the slice is used (or a pointer to a slice packed at build time), so the slice is hot in cache
-// for every MR-row tile of A it meets. Work is split into (column-panel
-// range x row range) tasks; when there are too few panels for the threads, row ranges split too and
-// each task packs its own copy of the panels (cheap next to the tiles they feed).
+// for every MR-row tile of A it meets. Work is split into (column-panel range x row range) tasks;
+// when there are too few panels for the threads, row ranges split too and each task packs its own
+// copy of the slices (cheap next to the tiles they feed).
 #pragma once
 
 #include <algorithm>
@@ -18,39 +18,40 @@ namespace kiln::cpu {
 /// runs in blocks of kc whose B slice (kc x NR floats, up to L2/16 = 128 KB) meets every A panel
 /// of a row block; `panels` B slices are packed together (up to L2, as many as the N columns need)
 /// so an A block (m_tiles panels x kc, L2/4) is read from memory once per `panels` columns, not
-/// once per panel (2048^3: 4 panels per block ran at ~70% of 32's
-/// speed, A streaming from memory 11 times). Without it a 1024^3 GEMM streamed all of A from memory once per
-/// 48 columns and ran at 43-75% of the FMA ceiling, its rate set by the neighbours' use of the memory bus.
-/// Slices sized for L1 (16-32 KB) ran 10-17% slower than 128 KB ones (interleaved, 1024^3): each block of K
+/// once per panel. Without it a 1024^3 GEMM streamed all of A from memory once per 48 columns and
+/// ran at 43-75% of the FMA ceiling, its rate set by the neighbours' use of the memory bus; with
+/// 4 panels per block 2048^3 ran at ~70% of its speed with 32 (A streamed 11 times). Slices sized
+/// for L1 (16-32 KB) ran 10-17% slower than 128 KB ones (interleaved, 1024^3): each block of K
 /// costs a tile a reload and a store of its C partial sums, and L2 feeds the 2-3 B vectors per k.
 struct GemmBlocking {
   int64_t kc, panels, m_tiles;
+  /// Floats of one thread's scratch: the B slices of one block (NR columns each), and slack.
+  int64_t scratch_floats(int64_t nr) const { return panels * kc * nr + 16; }
 };
 constexpr int64_t kGemmMaxPanels = 64;
 
 inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k, int64_t n) {
   // Measured with a 2 MiB L2: slices of 128 KiB, A blocks of 512 KiB, B blocks of 2 MiB.
-  const int64_t l2 = l2_cache_bytes(), kSliceBytes = l2 / 16, kBBytes = l2, kABytes = l2 / 4;
-  const int64_t most = std::max<int64_t>(kSliceBytes / (uk.nr * 4), 32);
+  const int64_t l2 = l2_cache_bytes(), slice_bytes = l2 / 16, b_bytes = l2, a_bytes = l2 / 4;
+  const int64_t most = std::max<int64_t>(slice_bytes / (uk.nr * 4), 32);
   const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), most);
   const int64_t kc = ceil_div(std::max<int64_t>(k, 1), blocks);
   const int64_t n_tiles = std::max<int64_t>(1, ceil_div(n, uk.nr));
-  return {kc, std::clamp<int64_t>(kBBytes / (kc * uk.nr * 4), 1, std::min(kGemmMaxPanels, n_tiles)),
-          std::max<int64_t>(1, kABytes / (kc * uk.mr * 4))};
+  return {kc, std::clamp<int64_t>(b_bytes / (kc * uk.nr * 4), 1, std::min(kGemmMaxPanels, n_tiles)),
+          std::max<int64_t>(1, a_bytes / (kc * uk.mr * 4))};
 }
 
 /// Floats of per-thread scratch gemm_run needs for a K x N B: the B slices of one block.
 inline int64_t gemm_panel_floats(const GemmUkernel& uk, int64_t k, int64_t n) {
-  const GemmBlocking b = gemm_blocking(uk, k, n);
-  return b.panels * b.kc * uk.nr + 16;
+  return gemm_blocking(uk, k, n).scratch_floats(uk.nr);
 }
 
 /// `pack_b(n0, k0, k1, out) -> slice`: rows [k0, k1) of the B panel of columns [n0, n0 + NR),
 /// packed into `out` ((k1 - k0) x NR floats) or a pointer to that slice packed at build time.
 /// `scratch` holds pool.threads() x gemm_panel_floats(uk, k, n) floats (64-byte aligned), or is null
 /// when pack_b never writes.
-/// `blocking` (tests) replaces gemm_blocking's; scratch must then hold panels x kc x NR + 16 floats
-/// per thread.
+/// `blocking` (tests) replaces gemm_blocking's; scratch must then hold its scratch_floats(NR) per
+/// thread.
 template <typename PackB>
 void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a_packed,
               PackB&& pack_b, float* c, int64_t ldc, const Epilogue& ep, float* scratch,
@@ -63,7 +64,9 @@ void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int
   int64_t m_chunks = 1;
   if (threads > 1 && n_chunks < 2 * threads) m_chunks = std::min(m_tiles, ceil_div(2 * threads, n_chunks));
   const GemmBlocking bl = blocking ? *blocking : gemm_blocking(uk, k, n);
-  const int64_t scratch_floats = bl.panels * bl.kc * nr + 16;
+  const int64_t scratch_floats = bl.scratch_floats(nr);
+  // At least one block: with K = 0 the tiles still write C (the epilogue of zero sums).
+  const int64_t k_blocks = std::max<int64_t>(1, ceil_div(k, bl.kc));
   const Epilogue none;
   pool.parallel_for(n_chunks * m_chunks, [&](int64_t task, int thread) {
     const int64_t nc = task / m_chunks, mc = task % m_chunks;
@@ -73,8 +76,6 @@ void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int
     const float* b[kGemmMaxPanels];
     for (int64_t tb = t0; tb < t1; tb += bl.panels) {
       const int64_t te = std::min(t1, tb + bl.panels);
-      // At least one block: with K = 0 the tiles still write C (the epilogue of zero sums).
-      const int64_t k_blocks = std::max<int64_t>(1, ceil_div(k, bl.kc));
       for (int64_t kb = 0; kb < k_blocks; ++kb) {
         const int64_t k0 = kb * bl.kc, k1 = std::min(k, k0 + bl.kc);
         const bool first = kb == 0, last = kb + 1 == k_blocks;
