@@ -5,7 +5,7 @@
 # (A B A B ...), and the table gives each one's median over all its blocks' runs and the ratio.
 #
 #   bench/vs_ort.sh [--kiln build/kiln] [--threads 1,2] [--models resnet50,...] [--rounds R]
-#                   [--iterations N] [--out DIR]
+#                   [--iterations N] [--out DIR] [--fp32-math strict|bf16x3]
 #
 # The machine is shared and noisy: read ratios, not absolute times; rerun for confidence.
 set -uo pipefail
@@ -18,6 +18,7 @@ models_wanted=""
 rounds=5
 iterations=10
 out="$cache/bench_vs_ort"
+fp32_math=strict  # kiln build --fp32-math
 while [ $# -gt 0 ]; do
   case "$1" in
     --kiln) kiln="$2"; shift 2 ;;
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --iterations) iterations="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --fp32-math) fp32_math="$2"; shift 2 ;;
     -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "vs_ort: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -46,7 +48,7 @@ models=(
 mkdir -p "$out"
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-echo "kiln vs onnxruntime-node, $rounds rounds x $iterations runs each, interleaved; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kiln (fp32 math $fp32_math) vs onnxruntime-node, $rounds rounds x $iterations runs each, interleaved; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-12s %7s %12s %12s %10s %14s\n" model threads "kiln ms" "ORT ms" kiln/ORT "kiln build s"
 IFS=',' read -r -a thread_counts <<<"$threads_list"
 for threads in "${thread_counts[@]}"; do
@@ -60,7 +62,7 @@ for threads in "${thread_counts[@]}"; do
     # shellcheck disable=SC2086
     "$python" "$here/tests/models/make_input.py" "$dir/input.npy" --shape "$shape" --seed 1 $make >/dev/null
     start=$(date +%s%N)
-    if ! "$kiln" build "$model" --shapes "$input:$shape" --threads "$threads" \
+    if ! "$kiln" build "$model" --shapes "$input:$shape" --threads "$threads" --fp32-math "$fp32_math" \
         --timing-cache "$out/timing.cache" -o "$dir/model.kplan" >"$dir/build.log" 2>&1; then
       echo "vs_ort: kiln build failed for $name:"; tail -5 "$dir/build.log"; continue
     fi

@@ -47,15 +47,19 @@ void BuildOptions::add_to(CLI::App& app) {
   app.add_option("--postprocess", postprocess,
                  "Append a post-processing step to the engine: yolox[:score=0.25,iou=0.45,max=100] "
                  "(decode + class-aware NMS)");
+  app.add_option("--fp32-math", fp32_math,
+                 "strict (FP32 products; default) or bf16x3 (also AMX kernels that sum three BF16 products "
+                 "per FP32 product, each to ~2^-16 relative, where faster)");
 }
 
 Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   if (for_plan && (no_optimize || tactics != "tune" || !timing_cache.empty() || !postprocess.empty() ||
-                   layout != "blocked")) {
+                   layout != "blocked" || fp32_math != "strict")) {
     return invalid_argument(std::string(no_optimize             ? "--no-optimize"
                                         : !timing_cache.empty() ? "--timing-cache"
                                         : layout != "blocked"   ? "--layout"
                                         : !postprocess.empty()  ? "--postprocess"
+                                        : fp32_math != "strict" ? "--fp32-math"
                                                                 : "--tactics") +
                             " applies when building from ONNX; a plan keeps the settings it was built with");
   }
@@ -64,6 +68,8 @@ Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   }
   if (layout != "blocked" && layout != "planar")
     return invalid_argument("--layout " + layout + ": expected blocked or planar");
+  if (fp32_math != "strict" && fp32_math != "bf16x3")
+    return invalid_argument("--fp32-math " + fp32_math + ": expected strict or bf16x3");
   if (threads && (*threads < 1 || *threads > 1024)) {
     return invalid_argument("--threads " + std::to_string(*threads) + ": expected 1 to 1024");
   }
@@ -73,6 +79,7 @@ Status BuildOptions::parse(BuilderConfig& config, bool for_plan) const {
   config.timing_cache = timing_cache;
   config.postprocess = postprocess;
   config.layout = layout;
+  config.fp32_math = fp32_math;
   return Status::ok();
 }
 

@@ -28,7 +28,8 @@ struct EngineSource {
   Status parse(BuilderConfig& config) const;
 };
 
-/// --threads T, --no-optimize, --tactics MODE, --timing-cache FILE, --layout L, --postprocess STEP: how an
+/// --threads T, --no-optimize, --tactics MODE, --timing-cache FILE, --layout L, --postprocess STEP,
+/// --fp32-math M: how an
 /// ONNX model is built. --threads also applies to a plan: it runs with T threads instead of the count it was
 /// tuned for.
 struct BuildOptions {
@@ -36,8 +37,9 @@ struct BuildOptions {
   bool no_optimize = false;
   std::string tactics = "tune";
   std::string timing_cache;
-  std::string layout = "blocked";  // BuilderConfig::layout
-  std::string postprocess;         // BuilderConfig::postprocess ("yolox[:score=S,iou=I,max=M]")
+  std::string layout = "blocked";    // BuilderConfig::layout
+  std::string postprocess;           // BuilderConfig::postprocess ("yolox[:score=S,iou=I,max=M]")
+  std::string fp32_math = "strict";  // BuilderConfig::fp32_math
 
   /// Threads for the run's contexts: --threads, else 0 (the engine's own count).
   int run_threads() const { return threads.value_or(0); }

@@ -48,6 +48,12 @@ struct BuilderConfig {
   /// edges of each run (src/cpu/layout.h); "planar" keeps NCHW everywhere. Ignored when tactics
   /// is "reference" or optimize is off.
   std::string layout = "blocked";
+  /// FP32 arithmetic of the fast kernels: "strict" (FP32 products and sums) or "bf16x3": layers
+  /// may also take AMX kernels that split each FP32 operand into two BF16s and sum three BF16
+  /// products in FP32 (each product to about 2^-16 relative; TensorRT's FP32 default on NVIDIA,
+  /// TF32, rounds to 2^-11), where timing finds them faster. Needs AMX-BF16; elsewhere the same
+  /// as strict. See docs/cpu-backend.md.
+  std::string fp32_math = "strict";
   /// A post-processing step appended to the graph before the passes, as TensorRT appends its NMS
   /// plugin: "" (none) or "yolox" (decode + class-aware NMS of a YOLOX head, kiln.YoloxPostprocess;
   /// "yolox:score=0.25,iou=0.45,max=100" sets its thresholds). See docs/vision.md.

@@ -60,6 +60,7 @@ Expected<std::shared_ptr<Engine>> Builder::build_onnx(const std::string& path, c
   tune_options.mode = config.tactics;
   tune_options.threads = std::max(1, config.threads);
   tune_options.cache_path = config.timing_cache;
+  tune_options.fp32_math = config.fp32_math;
   tune_options.log = config.log;
   std::unique_ptr<tune::LayerBench> timer;
   double layout_ms = 0;  // timing the layout pass's alternatives: part of the tuning time

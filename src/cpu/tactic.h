@@ -53,6 +53,9 @@ struct Tactic {
   /// Inputs (bit i: input i) whose values run() never reads, because prepare() packed them: a
   /// plan stores only the shape of a constant that every reader packed so.
   uint32_t packed_inputs = 0;
+  /// Rounds FP32 operands to bf16x3 (cpu/kernels/blocked_amx.h: each product to about 2^-16):
+  /// a candidate only where the build allows it (BuilderConfig::fp32_math).
+  bool bf16x3 = false;
 };
 
 /// Resolves a step's tactic by name and checks it can run the node with what the plan holds

@@ -22,7 +22,8 @@ constexpr Named kNames[] = {{kSse42, "sse4.2"},
                             {kAvx512dq, "avx512dq"},
                             {kAvx512vnni, "avx512vnni"},
                             {kAvx512bf16, "avx512bf16"},
-                            {kAvxVnni, "avxvnni"}};
+                            {kAvxVnni, "avxvnni"},
+                            {kAmxBf16, "amx-bf16"}};
 
 uint64_t xgetbv0() {
   uint32_t eax, edx;
@@ -53,6 +54,8 @@ Target detect_target(int threads) {
         if (b & bit_AVX512DQ) t.features |= kAvx512dq;
         if (c & bit_AVX512VNNI) t.features |= kAvx512vnni;
       }
+      const bool tiles = (xcr0 & (3u << 17)) == (3u << 17);  // XTILECFG and XTILEDATA
+      if (tiles && (d & (1u << 24)) && (d & (1u << 22))) t.features |= kAmxBf16;
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
       if ((a & (1u << 5)) && zmm) t.features |= kAvx512bf16;

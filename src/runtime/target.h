@@ -20,6 +20,7 @@ enum CpuFeature : uint64_t {
   kAvx512vnni = 1u << 9,
   kAvx512bf16 = 1u << 10,
   kAvxVnni = 1u << 11,
+  kAmxBf16 = 1u << 12,  // AMX-TILE + AMX-BF16 with the tile state enabled by the OS
 };
 
 struct Target {

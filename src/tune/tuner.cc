@@ -190,8 +190,11 @@ struct LayerBench::Impl {
   std::vector<float> scratch;
 };
 
-LayerBench::LayerBench(int threads, TimingCache cache)
-    : impl_(std::make_unique<Impl>(threads)), cache_(std::move(cache)), threads_(threads) {}
+LayerBench::LayerBench(const TuneOptions& options, TimingCache cache)
+    : impl_(std::make_unique<Impl>(options.threads)), cache_(std::move(cache)), options_() {
+  options_.threads = options.threads;
+  options_.fp32_math = options.fp32_math;
+}
 LayerBench::~LayerBench() = default;
 
 Expected<std::unique_ptr<LayerBench>> LayerBench::open(const TuneOptions& options) {
@@ -199,14 +202,14 @@ Expected<std::unique_ptr<LayerBench>> LayerBench::open(const TuneOptions& option
   if (!options.cache_path.empty()) {
     KILN_ASSIGN_OR_RETURN(cache, TimingCache::load(options.cache_path));
   }
-  return std::unique_ptr<LayerBench>(new LayerBench(options.threads, std::move(cache)));
+  return std::unique_ptr<LayerBench>(new LayerBench(options, std::move(cache)));
 }
 
 Expected<std::optional<double>> LayerBench::fastest(const ir::Node& node) {
   const cpu::Isa isa = cpu::host_isa();
-  const std::vector<const cpu::Tactic*> tactics = cpu::tactics_for(node, isa);
+  const std::vector<const cpu::Tactic*> tactics = candidate_tactics(node, isa, options_);
   if (tactics.empty()) return std::optional<double>();
-  const std::string key = cache_key(node, cpu::isa_name(isa), threads_);
+  const std::string key = cache_key(node, cpu::isa_name(isa), options_.threads);
   const std::vector<TacticTiming>* cached = complete_entry(cache_, key, tactics);
   std::vector<TacticTiming> timings;
   if (cached) {
@@ -218,8 +221,8 @@ Expected<std::optional<double>> LayerBench::fastest(const ir::Node& node) {
         KILN_RETURN_IF_ERROR(
             tactics[i]->prepare(node, tactics[i]->isa, prepared[i].tensors, prepared[i].params));
     }
-    KILN_ASSIGN_OR_RETURN(timings,
-                          time_tactics(node, tactics, prepared, impl_->pool, impl_->scratch, threads_));
+    KILN_ASSIGN_OR_RETURN(
+        timings, time_tactics(node, tactics, prepared, impl_->pool, impl_->scratch, options_.threads));
     cache_.put(key, timings);
     fresh_.insert(key);
   }
@@ -231,6 +234,13 @@ Expected<std::optional<double>> LayerBench::fastest(const ir::Node& node) {
       best = t.microseconds;
   }
   return best < 0 ? std::optional<double>() : std::optional<double>(best);
+}
+
+std::vector<const cpu::Tactic*> candidate_tactics(const ir::Node& node, cpu::Isa isa,
+                                                  const TuneOptions& options) {
+  std::vector<const cpu::Tactic*> tactics = cpu::tactics_for(node, isa);
+  if (options.fp32_math != "bf16x3") std::erase_if(tactics, [](const cpu::Tactic* t) { return t->bf16x3; });
+  return tactics;
 }
 
 std::string cache_key(const ir::Node& node, const std::string& isa, int threads) {
@@ -263,6 +273,8 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
   if (options.mode != "tune" && options.mode != "heuristic" && options.mode != "reference") {
     return invalid_argument("tactics mode '" + options.mode + "': use tune, heuristic or reference");
   }
+  if (options.fp32_math != "strict" && options.fp32_math != "bf16x3")
+    return invalid_argument("fp32 math '" + options.fp32_math + "': use strict or bf16x3");
   if (options.mode == "reference") return Status::ok();
   const cpu::Isa isa = cpu::host_isa();
   TimingCache loaded;
@@ -279,7 +291,7 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
     runtime::Step& step = data.steps[si];
     if (step.tactic != "reference") continue;
     const ir::Node& node = *step.node;
-    std::vector<const cpu::Tactic*> tactics = cpu::tactics_for(node, isa);
+    std::vector<const cpu::Tactic*> tactics = candidate_tactics(node, isa, options);
     if (tactics.empty()) continue;
     candidates_total += static_cast<int>(tactics.size());
 
@@ -339,9 +351,9 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
   data.report.cache_hits = hits;
   data.report.tune_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   log("tactics (" + options.mode + ", " + cpu::isa_name(isa) + ", " + std::to_string(options.threads) +
-      " threads): " + std::to_string(fast) + " layers on fast tactics, " + std::to_string(tuned) +
-      " timed, " + std::to_string(hits) + " from the timing cache, " +
-      std::to_string(static_cast<int>(data.report.tune_ms)) + " ms");
+      " threads, fp32 math " + options.fp32_math + "): " + std::to_string(fast) +
+      " layers on fast tactics, " + std::to_string(tuned) + " timed, " + std::to_string(hits) +
+      " from the timing cache, " + std::to_string(static_cast<int>(data.report.tune_ms)) + " ms");
   return Status::ok();
 }
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "cpu/tactic.h"
 #include "kiln/status.h"
 #include "runtime/engine_data.h"
 #include "tune/timing_cache.h"
@@ -23,6 +24,9 @@ struct TuneOptions {
   std::string mode = "tune";  // "tune", "heuristic" or "reference"
   int threads = 1;
   std::string cache_path;  // empty: no timing cache
+  /// "strict": FP32 layers take FP32 tactics only; "bf16x3": also the tactics that round their
+  /// operands to bf16x3 (cpu::Tactic::bf16x3), where they are faster.
+  std::string fp32_math = "strict";
   /// The timer that already timed layers of this build (the layout pass): its cache is used
   /// instead of loading cache_path, and what it timed counts as tuned, not as cache hits.
   LayerBench* timer = nullptr;
@@ -45,17 +49,22 @@ class LayerBench {
   bool timed_now(const std::string& key) const { return fresh_.count(key) != 0; }
 
  private:
-  LayerBench(int threads, TimingCache cache);
+  LayerBench(const TuneOptions& options, TimingCache cache);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   TimingCache cache_;
   std::set<std::string> fresh_;
-  int threads_ = 1;
+  TuneOptions options_;  // threads and FP32 math (no cache path, log or timer)
 };
 
 /// Sets each step's tactic, prepared values (added to data.graph as constants) and timings, and
 /// fills data.report's tuning fields.
 Status choose_tactics(runtime::EngineData& data, const TuneOptions& options);
+
+/// The tactics the build may choose from for `node`: those of cpu::tactics_for that the options'
+/// FP32 math allows.
+std::vector<const cpu::Tactic*> candidate_tactics(const ir::Node& node, cpu::Isa isa,
+                                                  const TuneOptions& options);
 
 /// The timing cache key of a node: op, domain, input types and shapes (constants marked), its
 /// attributes, the ISA and the thread count.

@@ -1,6 +1,8 @@
 // Tactics of the blocked layout (ops/blocked_layout.h, cpu/kernels/blocked_conv.h): kiln.BlockedConv
 // by the direct or the depthwise kernel, and the reorders kiln.ToBlocked / kiln.ToPlanar. Each
 // tactic serves the block size of its ISA (16 on AVX-512, 8 on AVX2).
+#include "cpu/amx.h"
+#include "cpu/kernels/blocked_amx.h"
 #include "cpu/kernels/blocked_conv.h"
 #include "cpu/kernels/blocked_winograd.h"
 #include "cpu/tactic.h"
@@ -138,6 +140,39 @@ Status run_quad(const TacticArgs& a) {
                                           a.inputs[0]->data<float>(), a.prepared[0]->data<float>(),
                                           a.outputs[0]->data<float>(), ep, a.scratch);
   return Status::ok();
+}
+
+// ---- AMX BF16 tiles at FP32 accuracy (bf16x3): group 1, any window, blocked input -------------
+
+bool supports_amx(const ir::Node& node, Isa isa) {
+  return isa == Isa::kAvx512 && amx_usable() && supports_conv<false>(node, isa) && !planar_input(node);
+}
+
+Status prepare_amx(const ir::Node& node, Isa, std::vector<Tensor>& prepared, std::vector<int64_t>& params) {
+  const Conv2dShape s = *blocked_conv_shape(node);
+  Tensor packed(DataType::kFloat32, {blocked_amx_packed_floats(s)});
+  blocked_amx_pack(s, node.input(1)->constant->data<float>(),
+                   node.input(2) ? node.input(2)->constant->data<float>() : nullptr, packed.data<float>());
+  prepared.push_back(std::move(packed));
+  params = conv_params(s);
+  return Status::ok();
+}
+
+int64_t workspace_amx(const ir::Node& node, Isa, int threads) {
+  return blocked_amx_scratch_floats(*blocked_conv_shape(node), threads);
+}
+
+Status run_amx(const TacticArgs& a) {
+  blocked_amx_conv(a.pool, conv_from_params(a.params), a.inputs[0]->data<float>(),
+                   a.prepared[0]->data<float>(), a.outputs[0]->data<float>(), with_residual(a), a.scratch);
+  return Status::ok();
+}
+
+bool check_amx(const ir::Node& node, Isa isa, std::span<const Tensor* const> prepared,
+               std::span<const int64_t> params) {
+  const auto s = blocked_conv_shape(node);
+  return supports_amx(node, isa) && conv_params_match(s, params) && prepared.size() == 1 &&
+         prepared[0]->dtype() == DataType::kFloat32 && prepared[0]->numel() == blocked_amx_packed_floats(*s);
 }
 
 // ---- Winograd F(2x2, 3x3) and F(4x4, 3x3) -----------------------------------------------------
@@ -305,5 +340,8 @@ KILN_BLOCKED(Isa::kAvx2, "avx2");
 // AVX-512 only: four channels per 128-bit lane of a 16-lane vector.
 KILN_REGISTER_TACTIC({"blocked.quad.avx512", ops::kBlockedConv, "kiln", Isa::kAvx512, supports_quad,
                       prepare_quad, no_workspace, run_quad, check_quad, 0, kWeightsAndBias});
+// Where AMX is usable (AVX-512 machines with AMX-BF16) and the build allows bf16x3 math.
+KILN_REGISTER_TACTIC({"blocked.amx_bf16x3", ops::kBlockedConv, "kiln", Isa::kAvx512, supports_amx,
+                      prepare_amx, workspace_amx, run_amx, check_amx, 0, kWeightsAndBias, true});
 
 }  // namespace kiln::cpu

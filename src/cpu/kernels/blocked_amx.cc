@@ -1,0 +1,194 @@
+// The AMX convolution kernel (blocked_amx.h); compiled with AMX-TILE, AMX-BF16 and AVX512-BF16
+// (a *_amx.cc file) and called only where amx_usable().
+#include "cpu/kernels/blocked_amx.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "cpu/amx.h"
+#include "cpu/ukernels/gemm_impl.h"
+#include "cpu/ukernels/simd.h"
+
+namespace kiln::cpu {
+namespace {
+
+constexpr int64_t kBlock = 16;
+constexpr int64_t kRows = 32;  // output pixels per task: two 16-row A tiles
+
+// Every tile 16 rows of 64 bytes: A (16 pixels x 32 BF16), B (16 K pairs x 16 columns x 2),
+// C (16 pixels x 16 FP32 outputs).
+struct alignas(64) TileConfig {
+  uint8_t palette = 1, start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+// Tiles 0-3: C[m tile][n tile] at 2 m + n; 4, 5: A of pixel rows 0-15, 16-31; 6, 7: B of
+// output channels 0-15, 16-31 of the pair.
+struct TileScope {
+  TileScope() {
+    TileConfig c;
+    for (int i = 0; i < 8; ++i) c.colsb[i] = 64, c.rows[i] = 16;
+    _tile_loadconfig(&c);
+  }
+  ~TileScope() { _tile_release(); }
+};
+
+struct Geom {
+  int64_t icb, ocb, pairs, k16, steps;
+  int64_t pixels, blocks;    // output pixels per image, tasks' row blocks per image
+  int64_t x_plane, y_plane;  // floats per input block, per output block
+};
+
+Geom geom(const Conv2dShape& s) {
+  Geom g;
+  g.icb = (s.in_c + kBlock - 1) / kBlock;
+  g.ocb = (s.out_c + kBlock - 1) / kBlock;
+  g.pairs = (g.ocb + 1) / 2;
+  g.k16 = s.kh * s.kw * g.icb;
+  g.steps = (g.k16 + 1) / 2;
+  g.pixels = s.out_h * s.out_w;
+  g.blocks = (g.pixels + kRows - 1) / kRows;
+  g.x_plane = s.in_h * s.in_w * kBlock;
+  g.y_plane = g.pixels * kBlock;
+  return g;
+}
+
+// hi and lo BF16 halves of 16 floats (lo = 0 where x is infinite or NaN, so that hi carries it).
+inline void split16(__m512 v, uint16_t* hi, uint16_t* lo) {
+  const __m256bh h = _mm512_cvtneps_pbh(v);
+  const __m512 hf = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16));
+  __m512 d = _mm512_sub_ps(v, hf);
+  d = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(d, d, _CMP_ORD_Q), d);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(hi), (__m256i)h);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lo), (__m256i)_mm512_cvtneps_pbh(d));
+}
+
+// The implicit im2col rows of pixels [p0, p0 + 32) of one image: per K step, 32 rows of hi
+// (64 bytes each: slices 2 st and 2 st + 1), then 32 rows of lo. Rows past the image are zero.
+void pack_rows(const Conv2dShape& s, const Geom& g, const float* x, int64_t p0, uint16_t* a) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t m = 0; m < kRows; ++m) {
+    uint16_t* row = a + m * 32;
+    const int64_t p = p0 + m;
+    if (p >= g.pixels) {
+      for (int64_t st = 0; st < g.steps; ++st) {
+        std::memset(row + st * 2048, 0, 64);
+        std::memset(row + st * 2048 + 1024, 0, 64);
+      }
+      continue;
+    }
+    const int64_t oy = p / s.out_w, ox = p % s.out_w;
+    int64_t slice = 0;
+    for (int64_t ky = 0; ky < s.kh; ++ky) {
+      const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+      for (int64_t kx = 0; kx < s.kw; ++kx) {
+        const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
+        const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+        const float* src = x + (iy * s.in_w + ix) * kBlock;
+        for (int64_t cb = 0; cb < g.icb; ++cb, ++slice) {
+          uint16_t* at = row + (slice >> 1) * 2048 + (slice & 1) * 16;
+          split16(inside ? _mm512_loadu_ps(src + cb * g.x_plane) : zero, at, at + 1024);
+        }
+      }
+    }
+    if (g.k16 & 1) {  // the last step's second slice is past K
+      std::memset(row + (g.steps - 1) * 2048 + 16, 0, 32);
+      std::memset(row + (g.steps - 1) * 2048 + 1024 + 16, 0, 32);
+    }
+  }
+}
+
+// C[2 x 2 tiles] = A (32 rows) x B (pair j) over every K step, in three products per step.
+void multiply(const Geom& g, const uint16_t* a, const uint16_t* b, float* c) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  for (int64_t st = 0; st < g.steps; ++st, a += 2048, b += 2048) {
+    _tile_loadd(4, a, 64);  // hi x hi
+    _tile_loadd(5, a + 512, 64);
+    _tile_loadd(6, b, 64);
+    _tile_loadd(7, b + 512, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+    _tile_loadd(6, b + 1024, 64);  // hi x lo
+    _tile_loadd(7, b + 1536, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+    _tile_loadd(4, a + 1024, 64);  // lo x hi
+    _tile_loadd(5, a + 1536, 64);
+    _tile_loadd(6, b, 64);
+    _tile_loadd(7, b + 512, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, c, 64);
+  _tile_stored(1, c + 256, 64);
+  _tile_stored(2, c + 512, 64);
+  _tile_stored(3, c + 768, 64);
+}
+
+// Rows [p0, p0 + 32) of output blocks 2 j, 2 j + 1 (those that exist) from the C tiles, through
+// the epilogue. y and r: the image's output and residual.
+void finish(const Geom& g, const float* c, const float* bias, int64_t j, int64_t p0, float* y, const float* r,
+            const Epilogue& ep) {
+  using V = simd::Vec512;
+  const int64_t rows = std::min(kRows, g.pixels - p0);
+  for (int64_t nt = 0; nt < 2 && 2 * j + nt < g.ocb; ++nt) {
+    const int64_t ob = 2 * j + nt;
+    const __m512 b = _mm512_loadu_ps(bias + ob * kBlock);
+    float* yb = y + ob * g.y_plane + p0 * kBlock;
+    const float* rb = r ? r + ob * g.y_plane + p0 * kBlock : nullptr;
+    for (int64_t m = 0; m < rows; ++m) {
+      __m512 v = _mm512_add_ps(_mm512_load_ps(c + ((m / 16) * 2 + nt) * 256 + (m % 16) * kBlock), b);
+      if (rb && ep.residual_before) v = _mm512_add_ps(v, _mm512_loadu_ps(rb + m * kBlock));
+      v = detail::activate<V>(v, ep);
+      if (rb && !ep.residual_before) v = _mm512_add_ps(v, _mm512_loadu_ps(rb + m * kBlock));
+      _mm512_storeu_ps(yb + m * kBlock, v);
+    }
+  }
+}
+
+}  // namespace
+
+void blocked_amx_conv(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
+                      const Epilogue& ep, float* scratch) {
+  if (!amx_usable()) return;  // the tactic never runs here; this also asks Linux for the tiles
+  const Geom g = geom(s);
+  const auto* w = reinterpret_cast<const uint16_t*>(packed);
+  const float* bias = packed + g.pairs * g.steps * 4 * 256;
+  // A task packs `rb` blocks of 32 rows; where that leaves few tasks, the pairs of output blocks
+  // split too (each part packs the same rows).
+  const int64_t rb = blocked_amx_task_blocks(s, pool.threads()), groups = (g.blocks + rb - 1) / rb;
+  const int64_t units = s.batch * groups, want = 3 * pool.threads();
+  const int64_t parts = units >= want ? 1 : std::min(g.pairs, (want + units - 1) / units);
+  const int64_t per_thread = rb * g.steps * 1024 + 1024, per_block = g.steps * 2048;  // floats, BF16s
+  pool.parallel_for(units * parts, [&](int64_t task, int thread) {
+    const int64_t unit = task / parts, part = task % parts;
+    const int64_t n = unit / groups, b0 = (unit % groups) * rb, b1 = std::min(b0 + rb, g.blocks);
+    auto* a = reinterpret_cast<uint16_t*>(scratch + thread * per_thread);
+    float* c = scratch + thread * per_thread + rb * g.steps * 1024;
+    const float* xn = x + n * g.icb * g.x_plane;
+    float* yn = y + n * g.ocb * g.y_plane;
+    const float* rn = ep.residual ? ep.residual + n * g.ocb * g.y_plane : nullptr;
+    for (int64_t b = b0; b < b1; ++b) pack_rows(s, g, xn, b * kRows, a + (b - b0) * per_block);
+    TileScope tiles;
+    for (int64_t j = part * g.pairs / parts, end = (part + 1) * g.pairs / parts; j < end; ++j)
+      for (int64_t b = b0; b < b1; ++b) {
+        multiply(g, a + (b - b0) * per_block, w + j * per_block, c);
+        finish(g, c, bias, j, b * kRows, yn, rn, ep);
+      }
+  });
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,44 @@
+// Convolutions on NCHW16c through AMX BF16 tiles at close to FP32 accuracy ("bf16x3").
+//
+// Each FP32 operand splits into two BF16s, hi = bf16(x) and lo = bf16(x - hi), so that hi + lo
+// holds 16 of x's 24 significand bits; a product is then hi*hi + hi*lo + lo*hi (the lo*lo term,
+// 2^-16 of it, is dropped), three tile multiplies accumulated in FP32. Each product is thus exact
+// to about 2^-16 relative (plain BF16: 2^-8; TF32, TensorRT's FP32 default on NVIDIA: 2^-11),
+// and the sums are FP32. A tile multiply (tdpbf16ps) does 16 x 16 x 32 multiply-adds; on this
+// machine three of them still outrun AVX-512 FMAs 2-4x (bench/kiln_conv_bench).
+//
+// The conv is a GEMM per image: rows are output pixels, K is (tap, input channel), columns are
+// output channels. Each task packs the implicit im2col rows of some blocks of 32 pixels (two
+// 16-row A tiles each, hi and lo) into its scratch, then runs each pair of output blocks (two
+// 16-column B tiles) over K for each block with a 2 x 2 grid of FP32 accumulator tiles, and writes
+// the 32 x 32 result through the epilogue into the blocked output. Any kernel size, stride, dilation and
+// padding; group 1; blocked input.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/kernels/conv2d.h"
+#include "cpu/thread_pool.h"
+#include "cpu/ukernels/epilogue.h"
+
+namespace kiln::cpu {
+
+/// Packed weights: per pair of output blocks, per K step of 32 (two 16-channel slices of one or
+/// two taps), four 16 x 32 BF16 tiles (hi of columns 0-15, of 16-31, then lo of each), rows the K
+/// pairs as tdpbf16ps reads them; then the bias padded to whole pairs of blocks, as floats.
+int64_t blocked_amx_packed_floats(const Conv2dShape& s);
+void blocked_amx_pack(const Conv2dShape& s, const float* w, const float* bias, float* packed);
+/// Blocks of 32 output pixels a task packs: as many as keep them within a quarter of L2 (each
+/// pair of output blocks' weights then serves them all while cached), few enough that a pool of
+/// `threads` gets 3 tasks per thread.
+int64_t blocked_amx_task_blocks(const Conv2dShape& s, int threads);
+/// Scratch for a pool of `threads`: per thread, a task's packed rows and 4 output tiles.
+int64_t blocked_amx_scratch_floats(const Conv2dShape& s, int threads);
+/// y = epilogue(conv(x, w)) on NCHW16c x, y and ep.residual. Runs only where amx_usable().
+void blocked_amx_conv(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
+                      const Epilogue& ep, float* scratch);
+
+/// The two halves of x's BF16 split (round to nearest even; lo is 0 where x is not finite).
+void bf16_split(float x, uint16_t& hi, uint16_t& lo);
+
+}  // namespace kiln::cpu
