@@ -4,6 +4,7 @@
 // pixels, tiles that cross row ends, border pixels, channels one below, at and one above a block)
 // for blocks of 8 (AVX2) and 16 (AVX-512). Input padding lanes hold garbage: readers must ignore
 // them.
+#include "cpu/amx.h"
 #include "ops/blocked_layout.h"
 #include "tactic_test_util.h"
 
@@ -199,6 +200,32 @@ TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
         }
       }
     }
+  }
+}
+
+TEST(CpuBlocked, AmxBf16x3RowBlocksPairsStepsAndEpilogues) {
+  if (!cpu::amx_usable()) GTEST_SKIP() << "no AMX-BF16 here";
+  // Rows: 1, 30, 36 (32 + 4 per image, two images), 49, 400 pixels (tasks of 1-5 blocks of 32, the
+  // last short); output blocks 1-5 (pairs, one with a single block; pairs split over tasks where
+  // rows are few); K slices odd and even (3 input blocks of 1x1; 9 taps of one block); 3x3
+  // padded, strided and dilated windows and a 7x7 stride-2 one.
+  struct AmxCase {
+    Case c;
+    const char* act;
+    const char* residual;
+  };
+  for (const AmxCase& a : std::vector<AmxCase>{{{17, 20, 20, 80, 1, 1, 0, 1, 1}, "Relu", ""},
+                                               {{40, 7, 7, 48, 1, 1, 0, 1, 1}, "Clip", "before"},
+                                               {{16, 9, 11, 33, 3, 2, 1, 1, 1}, "HardSwish", ""},
+                                               {{20, 8, 8, 32, 3, 1, 2, 2, 1}, "", "after"},
+                                               {{33, 6, 6, 16, 1, 1, 0, 1, 1, 2}, "Relu", "before"},
+                                               {{16, 1, 1, 16, 1, 1, 0, 1, 1}, "", ""},
+                                               {{16, 13, 13, 16, 7, 2, 3, 1, 1}, "Relu", "after"}}) {
+    const Case& c = a.c;
+    const std::vector<float> params =
+        std::string(a.act) == "Clip" ? std::vector<float>{0, 6} : std::vector<float>{};
+    EXPECT_GT(check_blocked_conv(c, 16, a.act, params, a.residual, 5, false, "blocked.amx_bf16x3"), 0)
+        << c.cin << "x" << c.h << "x" << c.w << " -> " << c.cout << " k " << c.k << " batch " << c.batch;
   }
 }
 
