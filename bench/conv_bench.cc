@@ -1,12 +1,13 @@
-// Blocked convolution microbenchmark: kiln's direct, quad (pointwise, AVX-512) and depthwise
-// kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50 and
-// MobileNetV2, against the machine's measured FMA ceiling.
+// Blocked convolution microbenchmark: kiln's direct, quad (pointwise, AVX-512), AMX bf16x3 and
+// depthwise kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50
+// and MobileNetV2, against the machine's measured FMA ceiling.
 //
 //   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING]
 //
 // For each layer: median milliseconds over runs of at least S seconds, GFLOP/s and the share of
 // the FMA ceiling (`kiln peak`'s loop, measured in the same run); where the quad kernel applies,
-// its runs alternate with the direct kernel's and its median follows.
+// its runs alternate with the direct kernel's and its median follows, as does the AMX bf16x3
+// kernel's (cpu/kernels/blocked_amx.h) where AMX is usable (its share: of the FP32 FMA ceiling).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "cpu/amx.h"
 #include "cpu/isa.h"
+#include "cpu/kernels/blocked_amx.h"
 #include "cpu/kernels/blocked_conv.h"
 #include "ops/activation.h"
 #include "profile/peak.h"
@@ -69,8 +72,8 @@ int main(int argc, char** argv) {
   const double ceiling = profile::measure_fma_gflops(threads, 0.5).per_cpu;
   std::printf("isa %s  block %d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(k->isa), k->block,
               threads, ceiling);
-  std::printf("%-22s %-26s %10s %10s %8s %10s %8s\n", "layer", "in -> out, kernel", "median ms", "GFLOP/s",
-              "ceiling", "quad ms", "ceiling");
+  std::printf("%-22s %-26s %10s %10s %8s %10s %8s %10s %8s\n", "layer", "in -> out, kernel", "median ms",
+              "GFLOP/s", "ceiling", "quad ms", "ceiling", "amx ms", "ceiling");
   const std::vector<Layer> layers = {
       {"r50 l1 1x1 256>64", 256, 56, 64, 1, 1, 1},      {"r50 l1 1x1 64>256", 64, 56, 256, 1, 1, 1},
       {"r50 l1 1x1 64>64", 64, 56, 64, 1, 1, 1},        {"r50 l2 1x1 512>128", 512, 28, 128, 1, 1, 1},
@@ -111,30 +114,37 @@ int main(int argc, char** argv) {
     else
       cpu::blocked_direct_pack(*k, s, false, w.p, bias.p, packed.p);
     if (quad) cpu::blocked_quad_pack(*k, s, w.p, bias.p, quad_packed.p);
+    const bool amx = !dw && k->block == 16 && cpu::amx_usable();
+    Buffer amx_packed(amx ? cpu::blocked_amx_packed_floats(s) : 0, rng);
+    Buffer amx_scratch(amx ? cpu::blocked_amx_scratch_floats(s, threads) : 0, rng);
+    if (amx) cpu::blocked_amx_pack(s, w.p, bias.p, amx_packed.p);
     cpu::Epilogue ep;
     ep.activation = static_cast<int>(ops::Activation::kRelu);
-    auto run = [&](bool by_quad) {
+    enum Kernel { kDirect, kQuad, kAmx };
+    auto run = [&](int kernel) {
       if (dw)
         k->depthwise(pool, s, x.p, packed.p, y.p, ep);
-      else if (by_quad)
+      else if (kernel == kQuad)
         k->direct_quad(pool, s, false, x.p, quad_packed.p, y.p, ep, nullptr);
+      else if (kernel == kAmx)
+        cpu::blocked_amx_conv(pool, s, x.p, amx_packed.p, y.p, ep, amx_scratch.p);
       else
         k->direct(pool, s, false, x.p, packed.p, y.p, ep, scratch.p);
     };
-    run(false);
-    if (quad) run(true);
-    std::vector<double> ms, quad_ms;
+    const bool runs[3] = {true, quad, amx};
+    std::vector<double> times[3];
+    for (int kernel = 0; kernel < 3; ++kernel)
+      if (runs[kernel]) run(kernel);
     const auto start = Clock::now();
-    while (ms.size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-      for (bool by_quad : {false, true}) {
-        if (by_quad && !quad) continue;
+    while (times[0].size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
+      for (int kernel = 0; kernel < 3; ++kernel) {
+        if (!runs[kernel]) continue;
         const auto t0 = Clock::now();
-        run(by_quad);
-        (by_quad ? quad_ms : ms)
-            .push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        run(kernel);
+        times[kernel].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
     }
-    const double med = median(ms);
+    const double med = median(times[kDirect]);
     const double flop = 2.0 * s.out_c * s.out_h * s.out_w * (s.in_c / s.group) * l.k * l.k;
     const double gflops = flop / (med * 1e6);
     char shape[64];
@@ -142,7 +152,14 @@ int main(int argc, char** argv) {
                   static_cast<long long>(l.out_c), static_cast<long long>(l.k), static_cast<long long>(l.k),
                   static_cast<long long>(l.stride), static_cast<long long>(l.hw));
     std::printf("%-22s %-26s %10.3f %10.1f %7.1f%%", l.name, shape, med, gflops, 100 * gflops / ceiling);
-    if (quad) std::printf(" %10.3f %7.1f%%", median(quad_ms), 100 * flop / (median(quad_ms) * 1e6) / ceiling);
+    for (int kernel : {kQuad, kAmx}) {
+      if (runs[kernel]) {
+        const double m = median(times[kernel]);
+        std::printf(" %10.3f %7.1f%%", m, 100 * flop / (m * 1e6) / ceiling);
+      } else {
+        std::printf(" %10s %8s", "-", "-");
+      }
+    }
     std::printf("\n");
   }
   return 0;

@@ -17,8 +17,10 @@ namespace {
 constexpr int64_t kBlock = 16;
 constexpr int64_t kRows = 32;  // output pixels per task: two 16-row A tiles
 
-// Every tile 16 rows of 64 bytes: A (16 pixels x 32 BF16), B (16 K pairs x 16 columns x 2),
-// C (16 pixels x 16 FP32 outputs).
+// Tiles of 64-byte rows: A (16 pixels x 32 BF16), B (16 K pairs x 16 columns x 2), C (16 pixels
+// x 16 FP32 outputs). Tiles 0-3: C[m tile][n tile] at 2 m + n; 4, 5: A of pixel rows 0-15,
+// 16-31; 6, 7: B of output channels 0-15, 16-31 of the pair. A block's last pixels fill only
+// part of an m tile: its A and C tiles then take fewer rows (a tile multiply costs by its rows).
 struct alignas(64) TileConfig {
   uint8_t palette = 1, start_row = 0;
   uint8_t reserved[14] = {};
@@ -26,14 +28,18 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-// Tiles 0-3: C[m tile][n tile] at 2 m + n; 4, 5: A of pixel rows 0-15, 16-31; 6, 7: B of
-// output channels 0-15, 16-31 of the pair.
+// Configures the tiles for `rows` (1-32) pixel rows.
+void configure_tiles(int64_t rows) {
+  TileConfig c;
+  const auto m0 = static_cast<uint8_t>(std::min<int64_t>(rows, 16));
+  const auto m1 = static_cast<uint8_t>(rows > 16 ? rows - 16 : 16);  // unused below 17 rows
+  const uint8_t tile_rows[8] = {m0, m0, m1, m1, m0, m1, 16, 16};
+  for (int i = 0; i < 8; ++i) c.colsb[i] = 64, c.rows[i] = tile_rows[i];
+  _tile_loadconfig(&c);
+}
+
 struct TileScope {
-  TileScope() {
-    TileConfig c;
-    for (int i = 0; i < 8; ++i) c.colsb[i] = 64, c.rows[i] = 16;
-    _tile_loadconfig(&c);
-  }
+  TileScope() { configure_tiles(kRows); }
   ~TileScope() { _tile_release(); }
 };
 
@@ -102,40 +108,56 @@ void pack_rows(const Conv2dShape& s, const Geom& g, const float* x, int64_t p0, 
   }
 }
 
-// C[2 x 2 tiles] = A (32 rows) x B (pair j) over every K step, in three products per step.
+// C[2 x 2 tiles] = A (32 rows) x B (pair j) over every K step, in three products per step; with
+// kOneM, rows 0-15 only (C[0][*]).
+template <bool kOneM>
 void multiply(const Geom& g, const uint16_t* a, const uint16_t* b, float* c) {
   _tile_zero(0);
   _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
+  if (!kOneM) {
+    _tile_zero(2);
+    _tile_zero(3);
+  }
   for (int64_t st = 0; st < g.steps; ++st, a += 2048, b += 2048) {
+    // The weights of 4 steps ahead into L2: large layers stream them from L3 once per block.
+    if (st + 4 < g.steps)
+      for (int i = 0; i < 2048; i += 32)
+        _mm_prefetch(reinterpret_cast<const char*>(b + 4 * 2048 + i), _MM_HINT_T1);
     _tile_loadd(4, a, 64);  // hi x hi
-    _tile_loadd(5, a + 512, 64);
+    if (!kOneM) _tile_loadd(5, a + 512, 64);
     _tile_loadd(6, b, 64);
     _tile_loadd(7, b + 512, 64);
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
-    _tile_dpbf16ps(2, 5, 6);
-    _tile_dpbf16ps(3, 5, 7);
+    if (!kOneM) {
+      _tile_dpbf16ps(2, 5, 6);
+      _tile_dpbf16ps(3, 5, 7);
+    }
     _tile_loadd(6, b + 1024, 64);  // hi x lo
     _tile_loadd(7, b + 1536, 64);
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
-    _tile_dpbf16ps(2, 5, 6);
-    _tile_dpbf16ps(3, 5, 7);
+    if (!kOneM) {
+      _tile_dpbf16ps(2, 5, 6);
+      _tile_dpbf16ps(3, 5, 7);
+    }
     _tile_loadd(4, a + 1024, 64);  // lo x hi
-    _tile_loadd(5, a + 1536, 64);
+    if (!kOneM) _tile_loadd(5, a + 1536, 64);
     _tile_loadd(6, b, 64);
     _tile_loadd(7, b + 512, 64);
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
-    _tile_dpbf16ps(2, 5, 6);
-    _tile_dpbf16ps(3, 5, 7);
+    if (!kOneM) {
+      _tile_dpbf16ps(2, 5, 6);
+      _tile_dpbf16ps(3, 5, 7);
+    }
   }
   _tile_stored(0, c, 64);
   _tile_stored(1, c + 256, 64);
-  _tile_stored(2, c + 512, 64);
-  _tile_stored(3, c + 768, 64);
+  if (!kOneM) {
+    _tile_stored(2, c + 512, 64);
+    _tile_stored(3, c + 768, 64);
+  }
 }
 
 // Rows [p0, p0 + 32) of output blocks 2 j, 2 j + 1 (those that exist) from the C tiles, through
@@ -185,7 +207,14 @@ void blocked_amx_conv(ThreadPool& pool, const Conv2dShape& s, const float* x, co
     TileScope tiles;
     for (int64_t j = part * g.pairs / parts, end = (part + 1) * g.pairs / parts; j < end; ++j)
       for (int64_t b = b0; b < b1; ++b) {
-        multiply(g, a + (b - b0) * per_block, w + j * per_block, c);
+        const int64_t rows = std::min(kRows, g.pixels - b * kRows);
+        if (rows < kRows) configure_tiles(rows);
+        if (rows > 16) {
+          multiply<false>(g, a + (b - b0) * per_block, w + j * per_block, c);
+        } else {
+          multiply<true>(g, a + (b - b0) * per_block, w + j * per_block, c);
+        }
+        if (rows < kRows) configure_tiles(kRows);
         finish(g, c, bias, j, b * kRows, yn, rn, ep);
       }
   });

@@ -28,9 +28,9 @@ namespace kiln::cpu {
 /// pairs as tdpbf16ps reads them; then the bias padded to whole pairs of blocks, as floats.
 int64_t blocked_amx_packed_floats(const Conv2dShape& s);
 void blocked_amx_pack(const Conv2dShape& s, const float* w, const float* bias, float* packed);
-/// Blocks of 32 output pixels a task packs: as many as keep them within a quarter of L2 (each
-/// pair of output blocks' weights then serves them all while cached), few enough that a pool of
-/// `threads` gets 3 tasks per thread.
+/// Blocks of 32 output pixels a task packs. Where the weights fit half of L2: few enough that a
+/// pool of `threads` gets 3 tasks per thread, within a quarter of L2. Larger weights stream from
+/// L3 once per task: as many blocks as half of L2 holds (the tasks then split the pairs).
 int64_t blocked_amx_task_blocks(const Conv2dShape& s, int threads);
 /// Scratch for a pool of `threads`: per thread, a task's packed rows and 4 output tiles.
 int64_t blocked_amx_scratch_floats(const Conv2dShape& s, int threads);

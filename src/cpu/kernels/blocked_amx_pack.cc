@@ -80,8 +80,14 @@ void blocked_amx_pack(const Conv2dShape& s, const float* w, const float* bias, f
 
 int64_t blocked_amx_task_blocks(const Conv2dShape& s, int threads) {
   const AmxGeom g = amx_geom(s);
-  const int64_t blocks = (s.out_h * s.out_w + 31) / 32;
-  const int64_t by_cache = std::max<int64_t>(1, l2_cache_bytes() / 4 / (g.steps * 4096));
+  const int64_t blocks = (s.out_h * s.out_w + 31) / 32, block_bytes = g.steps * 4096;
+  if (g.pairs * block_bytes > l2_cache_bytes() / 2) {
+    // Weights past L2 are read again by each task's rows: as many rows per task as half of L2
+    // holds (the pool's tasks come from splitting the pairs instead).
+    return std::clamp<int64_t>(l2_cache_bytes() / 2 / block_bytes, 1, blocks);
+  }
+  // Weights that stay in L2: rows split over 3 tasks per thread, each within a quarter of L2.
+  const int64_t by_cache = std::max<int64_t>(1, l2_cache_bytes() / 4 / block_bytes);
   const int64_t groups_wanted = (3 * std::max(threads, 1) + s.batch - 1) / s.batch;  // per image
   const int64_t by_threads = (blocks + groups_wanted - 1) / groups_wanted;
   return std::clamp<int64_t>(std::min(by_cache, by_threads), 1, blocks);
