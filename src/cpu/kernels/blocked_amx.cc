@@ -63,47 +63,55 @@ Geom geom(const Conv2dShape& s) {
   return g;
 }
 
-// hi and lo BF16 halves of 16 floats (lo = 0 where x is infinite or NaN, so that hi carries it).
-inline void split16(__m512 v, uint16_t* hi, uint16_t* lo) {
-  const __m256bh h = _mm512_cvtneps_pbh(v);
-  const __m512 hf = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16));
-  __m512 d = _mm512_sub_ps(v, hf);
-  d = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(d, d, _CMP_ORD_Q), d);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(hi), (__m256i)h);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lo), (__m256i)_mm512_cvtneps_pbh(d));
+// hi and lo BF16 halves of 32 floats (slices v0 then v1 of one row) as two 64-byte rows.
+inline void split32(__m512 v0, __m512 v1, uint16_t* hi, uint16_t* lo) {
+  const __m512i h = (__m512i)_mm512_cvtne2ps_pbh(v1, v0);
+  const __m512 h0 =
+      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(h)), 16));
+  const __m512 h1 =
+      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(h, 1)), 16));
+  __m512 d0 = _mm512_sub_ps(v0, h0), d1 = _mm512_sub_ps(v1, h1);
+  d0 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(d0, d0, _CMP_ORD_Q), d0);
+  d1 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(d1, d1, _CMP_ORD_Q), d1);
+  _mm512_store_si512(hi, h);
+  _mm512_store_si512(lo, (__m512i)_mm512_cvtne2ps_pbh(d1, d0));
 }
 
-// The implicit im2col rows of pixels [p0, p0 + 32) of one image: per K step, 32 rows of hi
-// (64 bytes each: slices 2 st and 2 st + 1), then 32 rows of lo. Rows past the image are zero.
+// The implicit im2col rows of pixels [p0, p0 + 32) of one image that exist: per K step, 32 rows
+// of hi (64 bytes each: slices 2 st and 2 st + 1), then 32 rows of lo. Step by step, so that
+// each step's rows are written in order (row by row, the steps 4 KiB apart would share L1 sets).
 void pack_rows(const Conv2dShape& s, const Geom& g, const float* x, int64_t p0, uint16_t* a) {
   const __m512 zero = _mm512_setzero_ps();
-  for (int64_t m = 0; m < kRows; ++m) {
-    uint16_t* row = a + m * 32;
-    const int64_t p = p0 + m;
-    if (p >= g.pixels) {
-      for (int64_t st = 0; st < g.steps; ++st) {
-        std::memset(row + st * 2048, 0, 64);
-        std::memset(row + st * 2048 + 1024, 0, 64);
+  const int64_t rows = std::min(kRows, g.pixels - p0);
+  int64_t oy[kRows], ox[kRows];
+  for (int64_t m = 0; m < rows; ++m) oy[m] = (p0 + m) / s.out_w, ox[m] = (p0 + m) % s.out_w;
+  // Where slice k's rows read: input block, and per row the tap's input pixel (floats; -1 in the
+  // padding), for the taps of the current two slices.
+  int64_t at[2][kRows], cached_tap[2] = {-1, -1};
+  const float* src[2];
+  for (int64_t st = 0; st < g.steps; ++st) {
+    for (int h = 0; h < 2; ++h) {
+      const int64_t slice = 2 * st + h;
+      if (slice >= g.k16) {  // past K: zeros
+        src[h] = nullptr;
+        continue;
       }
-      continue;
-    }
-    const int64_t oy = p / s.out_w, ox = p % s.out_w;
-    int64_t slice = 0;
-    for (int64_t ky = 0; ky < s.kh; ++ky) {
-      const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
-      for (int64_t kx = 0; kx < s.kw; ++kx) {
-        const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
-        const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
-        const float* src = x + (iy * s.in_w + ix) * kBlock;
-        for (int64_t cb = 0; cb < g.icb; ++cb, ++slice) {
-          uint16_t* at = row + (slice >> 1) * 2048 + (slice & 1) * 16;
-          split16(inside ? _mm512_loadu_ps(src + cb * g.x_plane) : zero, at, at + 1024);
+      const int64_t tap = slice / g.icb, cb = slice % g.icb;
+      src[h] = x + cb * g.x_plane;
+      if (cached_tap[h] != tap) {
+        const int64_t ky = tap / s.kw, kx = tap % s.kw;
+        for (int64_t m = 0; m < rows; ++m) {
+          const int64_t iy = oy[m] * s.sh - s.pad_top + ky * s.dh, ix = ox[m] * s.sw - s.pad_left + kx * s.dw;
+          at[h][m] = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w ? (iy * s.in_w + ix) * kBlock : -1;
         }
+        cached_tap[h] = tap;
       }
     }
-    if (g.k16 & 1) {  // the last step's second slice is past K
-      std::memset(row + (g.steps - 1) * 2048 + 16, 0, 32);
-      std::memset(row + (g.steps - 1) * 2048 + 1024 + 16, 0, 32);
+    uint16_t* dst = a + st * 2048;
+    for (int64_t m = 0; m < rows; ++m) {
+      const __m512 v0 = src[0] && at[0][m] >= 0 ? _mm512_loadu_ps(src[0] + at[0][m]) : zero;
+      const __m512 v1 = src[1] && at[1][m] >= 0 ? _mm512_loadu_ps(src[1] + at[1][m]) : zero;
+      split32(v0, v1, dst + m * 32, dst + m * 32 + 1024);
     }
   }
 }
