@@ -24,6 +24,7 @@ struct RunOptionsCli {
   bool reference = false;
   int threads = 0;                     // 0: 1 when building, the plan's count when loading
   std::string tactics = "heuristic";  // a one-off run does not pay for tuning
+  std::string fp32_math = "strict";   // BuilderConfig::fp32_math
 };
 
 using Clock = std::chrono::steady_clock;
@@ -80,6 +81,7 @@ int run_model(const RunOptionsCli& o) {
     cfg.shapes = import.shapes;
     cfg.threads = std::max(1, o.threads);
     cfg.tactics = o.tactics;
+    cfg.fp32_math = o.fp32_math;
     auto e = Builder::build_onnx(o.model.model, cfg);
     if (!e) return fail(e.status(), 1);
     engine = *e;
@@ -135,6 +137,10 @@ KILN_REGISTER_COMMAND({"run", "Run a model (.onnx, built in memory) or a plan (.
                          app.add_option("--tactics", o->tactics,
                                         "Building from ONNX: heuristic (default), tune or reference")
                              ->check(CLI::IsMember({"heuristic", "tune", "reference"}));
+                         app.add_option("--fp32-math", o->fp32_math,
+                                        "Building from ONNX: strict (default) or bf16x3 (AMX kernels allowed; see "
+                                        "kiln build --help)")
+                             ->check(CLI::IsMember({"strict", "bf16x3"}));
                          return std::function<int()>([o] { return run_model(*o); });
                        }});
 

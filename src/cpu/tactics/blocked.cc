@@ -340,8 +340,9 @@ KILN_BLOCKED(Isa::kAvx2, "avx2");
 // AVX-512 only: four channels per 128-bit lane of a 16-lane vector.
 KILN_REGISTER_TACTIC({"blocked.quad.avx512", ops::kBlockedConv, "kiln", Isa::kAvx512, supports_quad,
                       prepare_quad, no_workspace, run_quad, check_quad, 0, kWeightsAndBias});
-// Where AMX is usable (AVX-512 machines with AMX-BF16) and the build allows bf16x3 math.
+// Where AMX is usable (AVX-512 machines with AMX-BF16) and the build allows bf16x3 math. The
+// heuristic's first choice there but for 3x3 stride-1 layers (Winograd F(4x4), registered first).
 KILN_REGISTER_TACTIC({"blocked.amx_bf16x3", ops::kBlockedConv, "kiln", Isa::kAvx512, supports_amx,
-                      prepare_amx, workspace_amx, run_amx, check_amx, 0, kWeightsAndBias, true});
+                      prepare_amx, workspace_amx, run_amx, check_amx, 1, kWeightsAndBias, true});
 
 }  // namespace kiln::cpu
