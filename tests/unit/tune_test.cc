@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/amx.h"
 #include "cpu/isa.h"
 #include "kiln/engine.h"
 
@@ -77,6 +78,45 @@ TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
   const auto &p = (*planar)->layers(), &c = (*third)->layers();
   ASSERT_EQ(p.size(), c.size());
   for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(p[i].tactic, c[i].tactic) << p[i].name;
+  std::filesystem::remove(cache);
+}
+
+// --fp32-math: strict builds never take a bf16x3 tactic, not even from a timing cache whose
+// fastest entries are bf16x3 ones; bf16x3 builds take them where AMX is usable.
+TEST(Tune, Fp32MathDecidesWhetherBf16x3TacticsAreCandidates) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
+  const std::string model =
+      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
+  auto count_bf16x3 = [](const Engine& e) {
+    int n = 0;
+    for (const auto& layer : e.layers()) n += layer.tactic.find("bf16x3") != std::string::npos;
+    return n;
+  };
+  BuilderConfig cfg;
+  cfg.fp32_math = "fp16";
+  EXPECT_FALSE(Builder::build_onnx(model, cfg).has_value());
+  cfg.tactics = "heuristic";
+  cfg.fp32_math = "bf16x3";
+  auto heuristic = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(heuristic.has_value()) << heuristic.status().message();
+  if (cpu::amx_usable()) {
+    EXPECT_GT(count_bf16x3(**heuristic), 0);
+  } else {
+    EXPECT_EQ(count_bf16x3(**heuristic), 0);
+  }
+  const std::filesystem::path cache =
+      std::filesystem::temp_directory_path() / ("kiln_fp32_math_test_" + std::to_string(getpid()) + ".cache");
+  std::filesystem::remove(cache);
+  cfg.tactics = "tune";
+  cfg.timing_cache = cache.string();
+  auto tuned = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(tuned.has_value()) << tuned.status().message();
+  cfg.fp32_math = "strict";
+  auto strict = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(strict.has_value()) << strict.status().message();
+  EXPECT_EQ(count_bf16x3(**strict), 0);
+  EXPECT_EQ((*strict)->build_report().tuned_layers, 0);  // the cache has every strict candidate
   std::filesystem::remove(cache);
 }
 
