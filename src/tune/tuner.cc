@@ -182,6 +182,28 @@ Expected<std::vector<TacticTiming>> time_tactics(const ir::Node& node,
   return timings;
 }
 
+// A bf16x3 tactic rounds what an FP32 one computes exactly: it takes a layer only where it runs in
+// at most this share of the fastest exact tactic's time (on this VM the AMX tiles' speed swings
+// with the neighbours' use of them, so a narrow win at build time can be a loss when running).
+constexpr double kBf16x3Share = 0.9;
+
+// The winner among `tactics` by `timings` (any order) and its time: the fastest, but for
+// kBf16x3Share; nullopt when no candidate was timed.
+std::optional<std::pair<size_t, double>> pick(const std::vector<TacticTiming>& timings,
+                                              const std::vector<const cpu::Tactic*>& tactics) {
+  std::optional<std::pair<size_t, double>> exact, rounded;
+  for (const TacticTiming& t : timings) {
+    auto it = std::find_if(tactics.begin(), tactics.end(),
+                           [&](const cpu::Tactic* c) { return c->name == t.tactic; });
+    if (it == tactics.end()) continue;
+    auto& best = (*it)->bf16x3 ? rounded : exact;
+    if (!best || t.microseconds < best->second)
+      best = std::make_pair(static_cast<size_t>(it - tactics.begin()), t.microseconds);
+  }
+  if (rounded && (!exact || rounded->second <= kBf16x3Share * exact->second)) return rounded;
+  return exact;
+}
+
 }  // namespace
 
 struct LayerBench::Impl {
@@ -226,14 +248,8 @@ Expected<std::optional<double>> LayerBench::fastest(const ir::Node& node) {
     cache_.put(key, timings);
     fresh_.insert(key);
   }
-  double best = -1;
-  for (const TacticTiming& t : timings) {
-    if (std::any_of(tactics.begin(), tactics.end(),
-                    [&](const cpu::Tactic* c) { return c->name == t.tactic; }) &&
-        (best < 0 || t.microseconds < best))
-      best = t.microseconds;
-  }
-  return best < 0 ? std::optional<double>() : std::optional<double>(best);
+  const auto winner = pick(timings, tactics);
+  return winner ? std::optional<double>(winner->second) : std::optional<double>();
 }
 
 std::vector<const cpu::Tactic*> candidate_tactics(const ir::Node& node, cpu::Isa isa,
@@ -314,26 +330,19 @@ Status choose_tactics(runtime::EngineData& data, const TuneOptions& options) {
         ++tuned;
       }
     }
-    // The winner: the fastest timed tactic that is still a candidate (timings are fastest first,
-    // from the cache too), else the heuristic's first.
-    size_t pick = 0;
-    for (const TacticTiming& tt : timings) {
-      auto it = std::find_if(tactics.begin(), tactics.end(),
-                             [&](const cpu::Tactic* t) { return t->name == tt.tactic; });
-      if (it != tactics.end()) {
-        pick = static_cast<size_t>(it - tactics.begin());
-        break;
-      }
-    }
-    const cpu::Tactic& chosen = *tactics[pick];
+    // The winner: the fastest timed tactic that is still a candidate (bf16x3 ones by a margin),
+    // else the heuristic's first.
+    const auto winner = pick(timings, tactics);
+    const size_t chosen_index = winner ? winner->first : 0;
+    const cpu::Tactic& chosen = *tactics[chosen_index];
     step.tactic = chosen.name;
     step.impl = &chosen;
-    step.params = prepared[pick].params;
+    step.params = prepared[chosen_index].params;
     step.timings = timings;
     step.prepared.clear();
-    for (size_t i = 0; i < prepared[pick].tensors.size(); ++i) {
+    for (size_t i = 0; i < prepared[chosen_index].tensors.size(); ++i) {
       ir::Value* v = data.graph->create_value(node.name + "_" + chosen.name + "_" + std::to_string(i));
-      Tensor& t = prepared[pick].tensors[i];
+      Tensor& t = prepared[chosen_index].tensors[i];
       v->dtype = t.dtype();
       v->shape = t.shape();
       v->rank_known = true;

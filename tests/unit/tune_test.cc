@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -117,6 +118,64 @@ TEST(Tune, Fp32MathDecidesWhetherBf16x3TacticsAreCandidates) {
   ASSERT_TRUE(strict.has_value()) << strict.status().message();
   EXPECT_EQ(count_bf16x3(**strict), 0);
   EXPECT_EQ((*strict)->build_report().tuned_layers, 0);  // the cache has every strict candidate
+  std::filesystem::remove(cache);
+}
+
+// Rewrites every timing-cache line that times a bf16x3 tactic: each one's time becomes `share` of
+// the line's fastest exact tactic.
+void set_bf16x3_share(const std::filesystem::path& cache, double share) {
+  std::ifstream in(cache);
+  std::stringstream out;
+  for (std::string line; std::getline(in, line);) {
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos || line.find("bf16x3") == std::string::npos) {
+      out << line << '\n';
+      continue;
+    }
+    std::vector<std::pair<std::string, double>> items;
+    std::stringstream list(line.substr(tab + 1));
+    double exact = 1e300;
+    for (std::string item; std::getline(list, item, ',');) {
+      const size_t eq = item.rfind('=');
+      items.emplace_back(item.substr(0, eq), std::stod(item.substr(eq + 1)));
+      if (item.find("bf16x3") == std::string::npos) exact = std::min(exact, items.back().second);
+    }
+    out << line.substr(0, tab + 1);
+    for (size_t i = 0; i < items.size(); ++i) {
+      const bool rounded = items[i].first.find("bf16x3") != std::string::npos;
+      out << (i ? "," : "") << items[i].first << '=' << (rounded ? share * exact : items[i].second);
+    }
+    out << '\n';
+  }
+  in.close();
+  std::ofstream(cache) << out.str();
+}
+
+// A bf16x3 tactic takes a layer only where it is at least 10% faster than the fastest exact one.
+TEST(Tune, Bf16x3TacticsWinOnlyByAMargin) {
+  if (!cpu::amx_usable()) GTEST_SKIP() << "no AMX-BF16 here: no bf16x3 tactic";
+  const std::string model =
+      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
+  const std::filesystem::path cache =
+      std::filesystem::temp_directory_path() / ("kiln_bf16x3_margin_" + std::to_string(getpid()) + ".cache");
+  std::filesystem::remove(cache);
+  BuilderConfig cfg;
+  cfg.fp32_math = "bf16x3";
+  cfg.timing_cache = cache.string();
+  ASSERT_TRUE(Builder::build_onnx(model, cfg).has_value());
+  auto count_bf16x3 = [&](double share) {
+    set_bf16x3_share(cache, share);
+    auto e = Builder::build_onnx(model, cfg);
+    EXPECT_TRUE(e.has_value()) << e.status().message();
+    if (!e.has_value()) return -1;
+    EXPECT_EQ((*e)->build_report().tuned_layers, 0);
+    int n = 0;
+    for (const auto& layer : (*e)->layers()) n += layer.tactic.find("bf16x3") != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(count_bf16x3(0.95), 0);
+  EXPECT_GT(count_bf16x3(0.85), 0);
   std::filesystem::remove(cache);
 }
 
