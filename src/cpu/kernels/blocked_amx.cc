@@ -116,8 +116,32 @@ void pack_rows(const Conv2dShape& s, const Geom& g, const float* x, int64_t p0, 
   }
 }
 
+// Tiles 4 (and 5) from a K step's A rows 0-15 (16-31); kOneM: rows 0-15 only.
+template <bool kOneM>
+[[gnu::always_inline]] inline void load_a(const uint16_t* a) {
+  _tile_loadd(4, a, 64);
+  if (!kOneM) _tile_loadd(5, a + 512, 64);
+}
+
+// Tiles 6 and 7 from a K step's B columns 0-15 and 16-31.
+[[gnu::always_inline]] inline void load_b(const uint16_t* b) {
+  _tile_loadd(6, b, 64);
+  _tile_loadd(7, b + 512, 64);
+}
+
+// C[m][n] += A[m] x B[n] for the loaded tiles.
+template <bool kOneM>
+[[gnu::always_inline]] inline void dot_tiles() {
+  _tile_dpbf16ps(0, 4, 6);
+  _tile_dpbf16ps(1, 4, 7);
+  if (!kOneM) {
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+}
+
 // C[2 x 2 tiles] = A (32 rows) x B (pair j) over every K step, in three products per step; with
-// kOneM, rows 0-15 only (C[0][*]).
+// kOneM, rows 0-15 only (C[0][*]). Per step: A hi at a, lo at a + 1024; B hi at b, lo at b + 1024.
 template <bool kOneM>
 void multiply(const Geom& g, const uint16_t* a, const uint16_t* b, float* c) {
   _tile_zero(0);
@@ -131,34 +155,14 @@ void multiply(const Geom& g, const uint16_t* a, const uint16_t* b, float* c) {
     if (st + 4 < g.steps)
       for (int i = 0; i < 2048; i += 32)
         _mm_prefetch(reinterpret_cast<const char*>(b + 4 * 2048 + i), _MM_HINT_T1);
-    _tile_loadd(4, a, 64);  // hi x hi
-    if (!kOneM) _tile_loadd(5, a + 512, 64);
-    _tile_loadd(6, b, 64);
-    _tile_loadd(7, b + 512, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    _tile_dpbf16ps(1, 4, 7);
-    if (!kOneM) {
-      _tile_dpbf16ps(2, 5, 6);
-      _tile_dpbf16ps(3, 5, 7);
-    }
-    _tile_loadd(6, b + 1024, 64);  // hi x lo
-    _tile_loadd(7, b + 1536, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    _tile_dpbf16ps(1, 4, 7);
-    if (!kOneM) {
-      _tile_dpbf16ps(2, 5, 6);
-      _tile_dpbf16ps(3, 5, 7);
-    }
-    _tile_loadd(4, a + 1024, 64);  // lo x hi
-    if (!kOneM) _tile_loadd(5, a + 1536, 64);
-    _tile_loadd(6, b, 64);
-    _tile_loadd(7, b + 512, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    _tile_dpbf16ps(1, 4, 7);
-    if (!kOneM) {
-      _tile_dpbf16ps(2, 5, 6);
-      _tile_dpbf16ps(3, 5, 7);
-    }
+    load_a<kOneM>(a);  // hi x hi
+    load_b(b);
+    dot_tiles<kOneM>();
+    load_b(b + 1024);  // hi x lo
+    dot_tiles<kOneM>();
+    load_a<kOneM>(a + 1024);  // lo x hi
+    load_b(b);
+    dot_tiles<kOneM>();
   }
   _tile_stored(0, c, 64);
   _tile_stored(1, c + 256, 64);
