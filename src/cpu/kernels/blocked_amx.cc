@@ -15,7 +15,7 @@ namespace kiln::cpu {
 namespace {
 
 constexpr int64_t kBlock = 16;
-constexpr int64_t kRows = 32;  // output pixels per task: two 16-row A tiles
+constexpr int64_t kRows = 32;  // output pixels per block: two 16-row A tiles
 
 // Tiles of 64-byte rows: A (16 pixels x 32 BF16), B (16 K pairs x 16 columns x 2), C (16 pixels
 // x 16 FP32 outputs). Tiles 0-3: C[m tile][n tile] at 2 m + n; 4, 5: A of pixel rows 0-15,
