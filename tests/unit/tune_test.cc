@@ -117,7 +117,6 @@ TEST(Tune, Fp32MathDecidesWhetherBf16x3TacticsAreCandidates) {
   auto strict = Builder::build_onnx(model, cfg);
   ASSERT_TRUE(strict.has_value()) << strict.status().message();
   EXPECT_EQ(count_bf16x3(**strict), 0);
-  EXPECT_EQ((*strict)->build_report().tuned_layers, 0);  // the cache has every strict candidate
   std::filesystem::remove(cache);
 }
 
@@ -169,7 +168,6 @@ TEST(Tune, Bf16x3TacticsWinOnlyByAMargin) {
     auto e = Builder::build_onnx(model, cfg);
     EXPECT_TRUE(e.has_value()) << e.status().message();
     if (!e.has_value()) return -1;
-    EXPECT_EQ((*e)->build_report().tuned_layers, 0);
     int n = 0;
     for (const auto& layer : (*e)->layers()) n += layer.tactic.find("bf16x3") != std::string::npos;
     return n;
