@@ -1,6 +1,7 @@
 // kiln inspect MODEL.(onnx|kplan) [--json] [--shapes ...] [--threads T] [--no-optimize]
 // Shows an engine as it will run: its layers after fusion (op, fused ops, shapes, precision, tactic,
 // arena offsets, cost), what each pass rewrote, and the memory plan.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -129,6 +130,13 @@ void print_text(const InspectCommand& o, const LoadedEngine& loaded) {
             << " in place, " << m.views << " views; weights "
             << human_bytes(static_cast<double>(m.weights_bytes)) << "\n";
   std::vector<LayerInfo> layers = e.layers();
+  const auto rounded = std::count_if(layers.begin(), layers.end(), [](const LayerInfo& l) {
+    return l.tactic.find("bf16x3") != std::string::npos;
+  });
+  if (rounded > 0)
+    std::cout << "math    bf16x3 on " << rounded
+              << " layers (kiln build --fp32-math bf16x3: each FP32 product as three "
+              << "BF16 products on AMX, ~2^-16 relative; the others FP32)\n";
   std::cout << "layers  " << layers.size() << "\n";
   std::cout << std::left << std::setw(5) << "#" << std::setw(24) << "op" << std::setw(44)
             << "inputs -> outputs" << std::setw(9) << "dtype" << std::setw(11) << "tactic" << std::setw(10)
@@ -148,7 +156,8 @@ void print_text(const InspectCommand& o, const LoadedEngine& loaded) {
     // The tuner's measurements: the winner first, then the runners-up.
     if (l.timings.size() > 1) {
       std::cout << "     timed:";
-      for (const TacticTiming& t : l.timings) std::cout << " " << t.tactic << " " << fixed(t.microseconds, 1) << " us;";
+      for (const TacticTiming& t : l.timings)
+        std::cout << " " << t.tactic << " " << fixed(t.microseconds, 1) << " us;";
       std::cout << "\n";
     }
   }
