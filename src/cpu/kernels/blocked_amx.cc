@@ -184,11 +184,8 @@ void finish(const Geom& g, const float* c, const float* bias, int64_t j, int64_t
     float* yb = y + ob * g.y_plane + p0 * kBlock;
     const float* rb = r ? r + ob * g.y_plane + p0 * kBlock : nullptr;
     for (int64_t m = 0; m < rows; ++m) {
-      __m512 v = _mm512_add_ps(_mm512_load_ps(c + ((m / 16) * 2 + nt) * 256 + (m % 16) * kBlock), b);
-      if (rb && ep.residual_before) v = _mm512_add_ps(v, _mm512_loadu_ps(rb + m * kBlock));
-      v = detail::activate<V>(v, ep);
-      if (rb && !ep.residual_before) v = _mm512_add_ps(v, _mm512_loadu_ps(rb + m * kBlock));
-      _mm512_storeu_ps(yb + m * kBlock, v);
+      const __m512 v = _mm512_add_ps(_mm512_load_ps(c + ((m / 16) * 2 + nt) * 256 + (m % 16) * kBlock), b);
+      _mm512_storeu_ps(yb + m * kBlock, detail::blocked_finish<V>(v, ep, rb ? rb + m * kBlock : nullptr));
     }
   }
 }

@@ -57,15 +57,6 @@ inline std::pair<int64_t, int64_t> taps_inside(int64_t start, int64_t k, int64_t
   return {lo, hi};
 }
 
-/// The epilogue on one output vector of b channels; `r` is the residual at the same place.
-template <class V>
-inline typename V::T blocked_finish(typename V::T y, const Epilogue& ep, const float* r) {
-  if (r && ep.residual_before) y = V::add(y, V::load(r));
-  y = activate<V>(y, ep);
-  if (r && !ep.residual_before) y = V::add(y, V::load(r));
-  return y;
-}
-
 // Stores a register tile (pixel p of block j at y + j * y_plane + at + p * b) through the epilogue
 // with activation `act`; r: the residual, laid out like y, or null.
 template <class V, int NB, int PW, class Act>

@@ -45,6 +45,16 @@ inline typename V::T activate(typename V::T x, const Epilogue& ep) {
   return x;
 }
 
+/// The epilogue on one output vector of a blocked layout's b channels (bias already added); `r`
+/// is the residual at the same place, or null.
+template <class V>
+inline typename V::T blocked_finish(typename V::T y, const Epilogue& ep, const float* r) {
+  if (r && ep.residual_before) y = V::add(y, V::load(r));
+  y = activate<V>(y, ep);
+  if (r && !ep.residual_before) y = V::add(y, V::load(r));
+  return y;
+}
+
 /// The epilogue on one vector of row m, columns [n, n + count).
 template <class V>
 inline typename V::T finish(typename V::T y, const Epilogue& ep, int64_t m, int64_t n, int count) {
