@@ -43,26 +43,6 @@ struct TileScope {
   ~TileScope() { _tile_release(); }
 };
 
-struct Geom {
-  int64_t icb, ocb, pairs, k16, steps;
-  int64_t pixels, blocks;    // output pixels per image, tasks' row blocks per image
-  int64_t x_plane, y_plane;  // floats per input block, per output block
-};
-
-Geom geom(const Conv2dShape& s) {
-  Geom g;
-  g.icb = (s.in_c + kBlock - 1) / kBlock;
-  g.ocb = (s.out_c + kBlock - 1) / kBlock;
-  g.pairs = (g.ocb + 1) / 2;
-  g.k16 = s.kh * s.kw * g.icb;
-  g.steps = (g.k16 + 1) / 2;
-  g.pixels = s.out_h * s.out_w;
-  g.blocks = (g.pixels + kRows - 1) / kRows;
-  g.x_plane = s.in_h * s.in_w * kBlock;
-  g.y_plane = g.pixels * kBlock;
-  return g;
-}
-
 // hi and lo BF16 halves of 32 floats (slices v0 then v1 of one row) as two 64-byte rows.
 inline void split32(__m512 v0, __m512 v1, uint16_t* hi, uint16_t* lo) {
   const __m512i h = (__m512i)_mm512_cvtne2ps_pbh(v1, v0);
@@ -80,7 +60,7 @@ inline void split32(__m512 v0, __m512 v1, uint16_t* hi, uint16_t* lo) {
 // The implicit im2col rows of pixels [p0, p0 + 32) of one image that exist: per K step, 32 rows
 // of hi (64 bytes each: slices 2 st and 2 st + 1), then 32 rows of lo. Step by step, so that
 // each step's rows are written in order (row by row, the steps 4 KiB apart would share L1 sets).
-void pack_rows(const Conv2dShape& s, const Geom& g, const float* x, int64_t p0, uint16_t* a) {
+void pack_rows(const Conv2dShape& s, const BlockedAmxGeom& g, const float* x, int64_t p0, uint16_t* a) {
   const __m512 zero = _mm512_setzero_ps();
   const int64_t rows = std::min(kRows, g.pixels - p0);
   int64_t oy[kRows], ox[kRows];
@@ -143,7 +123,7 @@ template <bool kOneM>
 // C[2 x 2 tiles] = A (32 rows) x B (pair j) over every K step, in three products per step; with
 // kOneM, rows 0-15 only (C[0][*]). Per step: A hi at a, lo at a + 1024; B hi at b, lo at b + 1024.
 template <bool kOneM>
-void multiply(const Geom& g, const uint16_t* a, const uint16_t* b, float* c) {
+void multiply(const BlockedAmxGeom& g, const uint16_t* a, const uint16_t* b, float* c) {
   _tile_zero(0);
   _tile_zero(1);
   if (!kOneM) {
@@ -174,8 +154,8 @@ void multiply(const Geom& g, const uint16_t* a, const uint16_t* b, float* c) {
 
 // Rows [p0, p0 + 32) of output blocks 2 j, 2 j + 1 (those that exist) from the C tiles, through
 // the epilogue. y and r: the image's output and residual.
-void finish(const Geom& g, const float* c, const float* bias, int64_t j, int64_t p0, float* y, const float* r,
-            const Epilogue& ep) {
+void finish(const BlockedAmxGeom& g, const float* c, const float* bias, int64_t j, int64_t p0, float* y,
+            const float* r, const Epilogue& ep) {
   using V = simd::Vec512;
   const int64_t rows = std::min(kRows, g.pixels - p0);
   for (int64_t nt = 0; nt < 2 && 2 * j + nt < g.ocb; ++nt) {
@@ -195,20 +175,20 @@ void finish(const Geom& g, const float* c, const float* bias, int64_t j, int64_t
 void blocked_amx_conv(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
                       const Epilogue& ep, float* scratch) {
   if (!amx_usable()) return;  // the tactic never runs here; this also asks Linux for the tiles
-  const Geom g = geom(s);
+  const BlockedAmxGeom g = blocked_amx_geom(s);
   const auto* w = reinterpret_cast<const uint16_t*>(packed);
-  const float* bias = packed + g.pairs * g.steps * 4 * 256;
+  const float* bias = packed + g.tile_floats();
   // A task packs `rb` blocks of 32 rows; where that leaves few tasks, the pairs of output blocks
   // split too (each part packs the same rows).
   const int64_t rb = blocked_amx_task_blocks(s, pool.threads()), groups = (g.blocks + rb - 1) / rb;
   const int64_t units = s.batch * groups, want = 3 * pool.threads();
   const int64_t parts = units >= want ? 1 : std::min(g.pairs, (want + units - 1) / units);
-  const int64_t per_thread = rb * g.steps * 1024 + 1024, per_block = g.steps * 2048;  // floats, BF16s
+  const int64_t per_thread = g.thread_floats(rb), per_block = g.rows_floats(1) * 2;  // floats, BF16s
   pool.parallel_for(units * parts, [&](int64_t task, int thread) {
     const int64_t unit = task / parts, part = task % parts;
     const int64_t n = unit / groups, b0 = (unit % groups) * rb, b1 = std::min(b0 + rb, g.blocks);
     auto* a = reinterpret_cast<uint16_t*>(scratch + thread * per_thread);
-    float* c = scratch + thread * per_thread + rb * g.steps * 1024;
+    float* c = scratch + thread * per_thread + g.rows_floats(rb);
     const float* xn = x + n * g.icb * g.x_plane;
     float* yn = y + n * g.ocb * g.y_plane;
     const float* rn = ep.residual ? ep.residual + n * g.ocb * g.y_plane : nullptr;

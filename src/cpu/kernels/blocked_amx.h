@@ -23,6 +23,36 @@
 
 namespace kiln::cpu {
 
+/// The conv as the packing and the kernel both see it: a GEMM per image whose K is 16-channel
+/// slices (slice t * icb + cb: tap t, input block cb) taken two per step, whose columns are pairs
+/// of output blocks and whose rows are blocks of 32 output pixels.
+struct BlockedAmxGeom {
+  int64_t icb, ocb, pairs;   // input and output blocks of 16 channels, pairs of output blocks
+  int64_t k16, steps;        // slices of K, steps of two slices
+  int64_t pixels, blocks;    // output pixels per image, blocks of 32 of them
+  int64_t x_plane, y_plane;  // floats per input block, per output block
+  /// Floats of the packed weight tiles (4 tiles of 256 floats per step and pair): the bias follows.
+  int64_t tile_floats() const { return pairs * steps * 1024; }
+  /// Floats of `rb` blocks' packed rows: per block and step, hi and lo of 32 rows x 32 BF16.
+  int64_t rows_floats(int64_t rb) const { return rb * steps * 1024; }
+  /// Floats of one thread's scratch: its task's packed rows, then 4 FP32 C tiles.
+  int64_t thread_floats(int64_t rb) const { return rows_floats(rb) + 1024; }
+};
+
+inline BlockedAmxGeom blocked_amx_geom(const Conv2dShape& s) {
+  BlockedAmxGeom g;
+  g.icb = (s.in_c + 15) / 16;
+  g.ocb = (s.out_c + 15) / 16;
+  g.pairs = (g.ocb + 1) / 2;
+  g.k16 = s.kh * s.kw * g.icb;
+  g.steps = (g.k16 + 1) / 2;
+  g.pixels = s.out_h * s.out_w;
+  g.blocks = (g.pixels + 31) / 32;
+  g.x_plane = s.in_h * s.in_w * 16;
+  g.y_plane = g.pixels * 16;
+  return g;
+}
+
 /// Packed weights: per pair of output blocks, per K step of 32 (two 16-channel slices of one or
 /// two taps), four 16 x 32 BF16 tiles (hi of columns 0-15, of 16-31, then lo of each), rows the K
 /// pairs as tdpbf16ps reads them; then the bias padded to whole pairs of blocks, as floats.
@@ -37,8 +67,5 @@ int64_t blocked_amx_scratch_floats(const Conv2dShape& s, int threads);
 /// y = epilogue(conv(x, w)) on NCHW16c x, y and ep.residual. Runs only where amx_usable().
 void blocked_amx_conv(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* packed, float* y,
                       const Epilogue& ep, float* scratch);
-
-/// The two halves of x's BF16 split (round to nearest even; lo is 0 where x is not finite).
-void bf16_split(float x, uint16_t& hi, uint16_t& lo);
 
 }  // namespace kiln::cpu
