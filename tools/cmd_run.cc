@@ -3,9 +3,9 @@
 // plain interpreter on the imported graph; a .kplan is loaded by the runtime alone.
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "command.h"
 #include "core/npy.h"
@@ -22,13 +22,15 @@ struct RunOptionsCli {
   std::string output_dir;
   int iterations = 1;
   bool reference = false;
-  int threads = 0;                     // 0: 1 when building, the plan's count when loading
+  int threads = 0;                    // 0: 1 when building, the plan's count when loading
   std::string tactics = "heuristic";  // a one-off run does not pay for tuning
   std::string fp32_math = "strict";   // BuilderConfig::fp32_math
 };
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 bool is_plan(const std::string& path) {
   return path.size() > 6 && path.compare(path.size() - 6, 6, ".kplan") == 0;
@@ -98,8 +100,8 @@ int run_model(const RunOptionsCli& o) {
   auto inputs = o.inputs.load(input_info);
   if (!inputs) return fail(inputs.status(), 2);
   for (const auto& in : *inputs) {
-    std::cout << "input  " << in.name << "  " << dtype_name(in.tensor.dtype()) << "[" << shape_str(in.tensor.shape())
-              << "]\n";
+    std::cout << "input  " << in.name << "  " << dtype_name(in.tensor.dtype()) << "["
+              << shape_str(in.tensor.shape()) << "]\n";
   }
   Expected<std::vector<NamedTensor>> outputs = std::vector<NamedTensor>{};
   std::vector<double> times;
@@ -111,8 +113,8 @@ int run_model(const RunOptionsCli& o) {
   }
   std::sort(times.begin(), times.end());
   for (const auto& out : *outputs) {
-    std::cout << "output " << out.name << "  " << dtype_name(out.tensor.dtype()) << "[" << shape_str(out.tensor.shape())
-              << "]  " << summarize(out.tensor) << "\n";
+    std::cout << "output " << out.name << "  " << dtype_name(out.tensor.dtype()) << "["
+              << shape_str(out.tensor.shape()) << "]  " << summarize(out.tensor) << "\n";
   }
   std::cout << "time   " << times[times.size() / 2] << " ms (median of " << times.size() << " run(s))\n";
   if (!o.output_dir.empty()) {
@@ -123,25 +125,25 @@ int run_model(const RunOptionsCli& o) {
 
 }  // namespace
 
-KILN_REGISTER_COMMAND({"run", "Run a model (.onnx, built in memory) or a plan (.kplan) on given or random inputs",
-                       [](CLI::App& app) {
-                         auto o = std::make_shared<RunOptionsCli>();
-                         o->model.add_to(app);
-                         o->inputs.add_to(app);
-                         app.add_option("--output-dir", o->output_dir, "Write each output as NAME.npy here");
-                         app.add_option("--iterations", o->iterations, "Run this many times and report the median");
-                         app.add_flag("--reference", o->reference,
-                                      "Run the imported graph with the reference interpreter (no build)");
-                         app.add_option("--threads", o->threads, "Threads to run with (default 1, or the plan's)")
-                             ->check(CLI::Range(1, 1024));
-                         app.add_option("--tactics", o->tactics,
-                                        "Building from ONNX: heuristic (default), tune or reference")
-                             ->check(CLI::IsMember({"heuristic", "tune", "reference"}));
-                         app.add_option("--fp32-math", o->fp32_math,
-                                        "Building from ONNX: strict (default) or bf16x3 (AMX kernels allowed; see "
-                                        "kiln build --help)")
-                             ->check(CLI::IsMember({"strict", "bf16x3"}));
-                         return std::function<int()>([o] { return run_model(*o); });
-                       }});
+KILN_REGISTER_COMMAND(
+    {"run", "Run a model (.onnx, built in memory) or a plan (.kplan) on given or random inputs",
+     [](CLI::App& app) {
+       auto o = std::make_shared<RunOptionsCli>();
+       o->model.add_to(app);
+       o->inputs.add_to(app);
+       app.add_option("--output-dir", o->output_dir, "Write each output as NAME.npy here");
+       app.add_option("--iterations", o->iterations, "Run this many times and report the median");
+       app.add_flag("--reference", o->reference,
+                    "Run the imported graph with the reference interpreter (no build)");
+       app.add_option("--threads", o->threads, "Threads to run with (default 1, or the plan's)")
+           ->check(CLI::Range(1, 1024));
+       app.add_option("--tactics", o->tactics, "Building from ONNX: heuristic (default), tune or reference")
+           ->check(CLI::IsMember({"heuristic", "tune", "reference"}));
+       app.add_option("--fp32-math", o->fp32_math,
+                      "Building from ONNX: strict (default) or bf16x3 (AMX kernels allowed; see "
+                      "kiln build --help)")
+           ->check(CLI::IsMember({"strict", "bf16x3"}));
+       return std::function<int()>([o] { return run_model(*o); });
+     }});
 
 }  // namespace kiln::cli
