@@ -20,11 +20,13 @@ namespace {
 
 const std::filesystem::path kModels =
     std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / ".cache/models";
+// The model every test here builds: small, with 1x1, depthwise and strided convolutions.
+const std::string kBlazeFace =
+    (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
 
 TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
-  const std::string model =
-      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  const std::string model = kBlazeFace;
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
   const std::filesystem::path cache =
       std::filesystem::temp_directory_path() / ("kiln_tune_test_" + std::to_string(getpid()) + ".cache");
@@ -86,8 +88,7 @@ TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
 // fastest entries are bf16x3 ones; bf16x3 builds take them where AMX is usable.
 TEST(Tune, Fp32MathDecidesWhetherBf16x3TacticsAreCandidates) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
-  const std::string model =
-      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  const std::string model = kBlazeFace;
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
   auto count_bf16x3 = [](const Engine& e) {
     int n = 0;
@@ -153,8 +154,7 @@ void set_bf16x3_share(const std::filesystem::path& cache, double share) {
 // A bf16x3 tactic takes a layer only where it is at least 10% faster than the fastest exact one.
 TEST(Tune, Bf16x3TacticsWinOnlyByAMargin) {
   if (!cpu::amx_usable()) GTEST_SKIP() << "no AMX-BF16 here: no bf16x3 tactic";
-  const std::string model =
-      (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
+  const std::string model = kBlazeFace;
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
   const std::filesystem::path cache =
       std::filesystem::temp_directory_path() / ("kiln_bf16x3_margin_" + std::to_string(getpid()) + ".cache");
