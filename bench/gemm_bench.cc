@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +21,20 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A float vector whose data is 64-byte aligned, as the runtime's arena and plan weights are (rows of
+// C that straddle cache lines cost a 2048^3 GEMM ~10% of the ceiling).
+template <class T>
+struct Aligned64 {
+  using value_type = T;
+  Aligned64() = default;
+  template <class U>
+  Aligned64(const Aligned64<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete[](p, std::align_val_t(64)); }
+  bool operator==(const Aligned64&) const { return true; }
+};
+using Floats = std::vector<float, Aligned64<float>>;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -64,27 +79,26 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (const Shape& s : shapes) {
-    std::vector<float> a(s.m * s.k), b(s.k * s.n), c(s.m * s.n);
+    Floats a(s.m * s.k), b(s.k * s.n), c(s.m * s.n);
     for (float& x : a) x = dist(rng);
     for (float& x : b) x = dist(rng);
     struct Run {
       const cpu::GemmUkernel* uk;
-      std::vector<float> a_packed;
+      Floats a_packed;
       std::vector<double> ms;
     };
     std::vector<Run> runs;
     int64_t panel_floats = 0;
     for (const cpu::GemmUkernel* uk : kernels) {
-      runs.push_back({uk, std::vector<float>(cpu::round_up(s.m, uk->mr) * s.k), {}});
+      runs.push_back({uk, Floats(cpu::round_up(s.m, uk->mr) * s.k), {}});
       cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, runs.back().a_packed.data());
       panel_floats = std::max(panel_floats, cpu::gemm_panel_floats(*uk, s.k, s.n));
     }
-    // B packed as a conv tactic packs its input: per panel, right before use. The tactics'
-    // workspace is 64-byte aligned; so is this (a B panel whose vectors straddle cache lines
-    // halves the microkernel's load bandwidth).
-    std::vector<float> scratch_store(panel_floats * threads + 32);
-    float* scratch =
-        scratch_store.data() + (16 - reinterpret_cast<uintptr_t>(scratch_store.data()) / 4 % 16) % 16;
+    // B packed as a conv tactic packs its input: per panel, right before use, into the 64-byte
+    // aligned workspace (a B panel whose vectors straddle cache lines halves the microkernel's load
+    // bandwidth).
+    Floats scratch_store(panel_floats * threads);
+    float* scratch = scratch_store.data();
     const cpu::Epilogue ep;
     auto run = [&](Run& r) {
       const cpu::GemmUkernel& uk = *r.uk;

@@ -53,4 +53,12 @@ int64_t l2_cache_bytes() {
   return bytes;
 }
 
+int64_t l1_cache_bytes() {
+  static const int64_t bytes = [] {
+    const long reported = ::sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    return reported > 0 ? std::clamp<int64_t>(reported, 16 << 10, 128 << 10) : int64_t{32} << 10;
+  }();
+  return bytes;
+}
+
 }  // namespace kiln::cpu

@@ -21,6 +21,9 @@ Isa host_isa();
 /// This machine's per-core L2 cache in bytes (the C library's report, kept in [256 KiB, 4 MiB];
 /// 1 MiB where it has none): cache blocks are sized from it.
 int64_t l2_cache_bytes();
+/// This machine's per-core L1 data cache in bytes (kept in [16 KiB, 128 KiB]; 32 KiB where the C
+/// library has no report).
+int64_t l1_cache_bytes();
 
 /// A kernel family's dispatch: calls the AVX-512 or the AVX2 getter (each defined in a file
 /// compiled for its ISA) with `args`; nullptr for Isa::kGeneric.

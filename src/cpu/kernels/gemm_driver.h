@@ -14,15 +14,14 @@
 
 namespace kiln::cpu {
 
-/// Cache blocking (Goto's), sized from the L2 (cpu::l2_cache_bytes; figures here for 2 MiB): K
-/// runs in blocks of kc whose B slice (kc x NR floats, up to L2/16 = 128 KB) meets every A panel
-/// of a row block; `panels` B slices are packed together (up to L2, as many as the N columns need)
-/// so an A block (m_tiles panels x kc, L2/4) is read from memory once per `panels` columns, not
-/// once per panel. Without it a 1024^3 GEMM streamed all of A from memory once per 48 columns and
-/// ran at 43-75% of the FMA ceiling, its rate set by the neighbours' use of the memory bus; with
-/// 4 panels per block 2048^3 ran at ~70% of its speed with 32 (A streamed 11 times). Slices sized
-/// for L1 (16-32 KB) ran 10-17% slower than 128 KB ones (interleaved, 1024^3): each block of K
-/// costs a tile a reload and a store of its C partial sums, and L2 feeds the 2-3 B vectors per k.
+/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats, two thirds of
+/// the L1: 32 KB of 48) meets every A panel of a row block from L1; `panels` B slices are packed
+/// together (up to the L2, as many as the N columns need) so an A block (m_tiles panels x kc, a
+/// quarter of the L2) is read from memory once per `panels` columns, not once per panel. Without
+/// that a 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at 43-75% of the
+/// FMA ceiling. Each block of K after the first adds to C's partial sums, which the tile prefetches
+/// while it computes (gemm_impl.h); with that, 2048^3 on a Zen 5 core (48 KB L1, 1 MB L2) ran at
+/// 85-87% with 32 KB slices against 80-84% with 64-96 KB ones (interleaved, kiln_gemm_bench).
 struct GemmBlocking {
   int64_t kc, panels, m_tiles;
   /// Floats of one thread's scratch: the B slices of one block (NR columns each), and slack.
@@ -31,8 +30,7 @@ struct GemmBlocking {
 constexpr int64_t kGemmMaxPanels = 64;
 
 inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k, int64_t n) {
-  // Measured with a 2 MiB L2: slices of 128 KiB, A blocks of 512 KiB, B blocks of 2 MiB.
-  const int64_t l2 = l2_cache_bytes(), slice_bytes = l2 / 16, b_bytes = l2, a_bytes = l2 / 4;
+  const int64_t l2 = l2_cache_bytes(), slice_bytes = l1_cache_bytes() * 2 / 3, b_bytes = l2, a_bytes = l2 / 4;
   const int64_t most = std::max<int64_t>(slice_bytes / (uk.nr * 4), 32);
   const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), most);
   const int64_t kc = ceil_div(std::max<int64_t>(k, 1), blocks);
