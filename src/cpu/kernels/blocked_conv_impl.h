@@ -161,15 +161,16 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   // element's residual is then read before anything is written there, so y may be the residual's
   // bytes (the memory plan writes a residual block's output over its input).
   const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
+  // The sums start from zero; what they add to (the partial sums of earlier passes, or the bias
+  // and residual) is fetched now and joins after the FMAs, so no FMA chain waits on it.
+  const float* base = !a.first ? a.y : r_first;
 #pragma GCC unroll 8
-  for (int j = 0; j < NB; ++j) {
-    const T bv = V::load(a.bias + j * B);
+  for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 16
     for (int p = 0; p < PW; ++p) {
-      const int64_t o = j * g.y_plane + at + p * B;
-      acc[p][j] = !a.first ? V::load(a.y + o) : r_first ? V::add(bv, V::load(r_first + o)) : bv;
+      acc[p][j] = V::zero();
+      if (base) _mm_prefetch(reinterpret_cast<const char*>(base + j * g.y_plane + at + p * B), _MM_HINT_T0);
     }
-  }
   prefetch_share(a);
   // Where each pixel's window starts in an input plane (tap 0, 0; it may lie in the padding).
   int64_t start[PW];
@@ -216,6 +217,17 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
 #pragma GCC unroll 1
         for (int c = 0; c < steps; ++c, off += step) direct_step<V>(acc, wp + c * NB * B, xq, off);
       }
+    }
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j) {
+    const T bv = V::load(a.bias + j * B);
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      const int64_t o = j * g.y_plane + at + p * B;
+      acc[p][j] = V::add(acc[p][j], !a.first  ? V::load(a.y + o)
+                                    : r_first ? V::add(bv, V::load(r_first + o))
+                                              : bv);
     }
   }
   if (a.last) return finish_tile<V>(acc, a.y, ep.residual_before ? nullptr : a.r, g.y_plane, at, ep);
