@@ -36,6 +36,7 @@ double median(std::vector<double> v) {
 struct Layer {
   const char* name;
   int64_t in_c, hw, out_c, k, stride, group;
+  bool planar = false;  // a network's first layer: the NCHW image in, blocked out
 };
 
 // 64-byte aligned floats, uniform in [-1, 1].
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
       {"mv2 1x1 96>576 @14", 96, 14, 576, 1, 1, 1},     {"mv2 1x1 576>96 @14", 576, 14, 96, 1, 1, 1},
       {"mv2 1x1 160>960 @7", 160, 7, 960, 1, 1, 1},     {"mv2 1x1 960>160 @7", 960, 7, 160, 1, 1, 1},
       {"mv2 dw 3x3 96 @112 s2", 96, 112, 96, 3, 2, 96}, {"mv2 dw 3x3 144 @56", 144, 56, 144, 3, 1, 144},
-      {"mv2 dw 3x3 576 @14", 576, 14, 576, 3, 1, 576},
+      {"mv2 dw 3x3 576 @14", 576, 14, 576, 3, 1, 576},  {"r50 stem 7x7 s2", 3, 224, 64, 7, 2, 1, true},
+      {"mv2 stem 3x3 s2", 3, 224, 32, 3, 2, 1, true},
   };
   std::mt19937 rng(1);
   const int64_t b = k->block;
@@ -101,20 +103,20 @@ int main(int argc, char** argv) {
     s.out_h = s.out_w = (l.hw + 2 * (l.k / 2) - l.k) / l.stride + 1;
     const bool dw = s.depthwise();
     const int64_t icb = (s.in_c + b - 1) / b, ocb = (s.out_c + b - 1) / b;
-    Buffer x(icb * b * l.hw * l.hw, rng), y(ocb * b * s.out_h * s.out_w, rng);
+    Buffer x((l.planar ? s.in_c : icb * b) * l.hw * l.hw, rng), y(ocb * b * s.out_h * s.out_w, rng);
     Buffer w(s.out_c * (s.in_c / s.group) * l.k * l.k, rng), bias(s.out_c, rng);
     Buffer packed(
-        dw ? cpu::blocked_depthwise_packed_floats(*k, s) : cpu::blocked_direct_packed_floats(*k, s, false),
+        dw ? cpu::blocked_depthwise_packed_floats(*k, s) : cpu::blocked_direct_packed_floats(*k, s, l.planar),
         rng);
-    Buffer scratch(dw ? 0 : k->direct_scratch_floats(s, false), rng);
-    const bool quad = k->direct_quad && !dw && s.pointwise();
+    Buffer scratch(dw ? 0 : k->direct_scratch_floats(s, l.planar), rng);
+    const bool quad = k->direct_quad && !dw && !l.planar && s.pointwise();
     Buffer quad_packed(quad ? cpu::blocked_direct_packed_floats(*k, s, false) : 0, rng);
     if (dw)
       cpu::blocked_depthwise_pack(*k, s, w.p, bias.p, packed.p);
     else
-      cpu::blocked_direct_pack(*k, s, false, w.p, bias.p, packed.p);
+      cpu::blocked_direct_pack(*k, s, l.planar, w.p, bias.p, packed.p);
     if (quad) cpu::blocked_quad_pack(*k, s, w.p, bias.p, quad_packed.p);
-    const bool amx = !dw && k->block == 16 && cpu::amx_usable();
+    const bool amx = !dw && !l.planar && k->block == 16 && cpu::amx_usable();
     Buffer amx_packed(amx ? cpu::blocked_amx_packed_floats(s) : 0, rng);
     Buffer amx_scratch(amx ? cpu::blocked_amx_scratch_floats(s, threads) : 0, rng);
     if (amx) cpu::blocked_amx_pack(s, w.p, bias.p, amx_packed.p);
@@ -129,7 +131,7 @@ int main(int argc, char** argv) {
       else if (kernel == kAmx)
         cpu::blocked_amx_conv(pool, s, x.p, amx_packed.p, y.p, ep, amx_scratch.p);
       else
-        k->direct(pool, s, false, x.p, packed.p, y.p, ep, scratch.p);
+        k->direct(pool, s, l.planar, x.p, packed.p, y.p, ep, scratch.p);
     };
     const bool runs[3] = {true, quad, amx};
     std::vector<double> times[3];
