@@ -45,19 +45,22 @@ Isa host_isa() {
   return isa;
 }
 
+namespace {
+// A cache's size as the C library reports it (sysconf `name`), kept in [lo, hi]; `fallback` where
+// it has none.
+int64_t cache_bytes(int name, int64_t lo, int64_t hi, int64_t fallback) {
+  const long reported = ::sysconf(name);
+  return reported > 0 ? std::clamp<int64_t>(reported, lo, hi) : fallback;
+}
+}  // namespace
+
 int64_t l2_cache_bytes() {
-  static const int64_t bytes = [] {
-    const long reported = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
-    return reported > 0 ? std::clamp<int64_t>(reported, 256 << 10, 4 << 20) : int64_t{1} << 20;
-  }();
+  static const int64_t bytes = cache_bytes(_SC_LEVEL2_CACHE_SIZE, 256 << 10, 4 << 20, 1 << 20);
   return bytes;
 }
 
 int64_t l1_cache_bytes() {
-  static const int64_t bytes = [] {
-    const long reported = ::sysconf(_SC_LEVEL1_DCACHE_SIZE);
-    return reported > 0 ? std::clamp<int64_t>(reported, 16 << 10, 128 << 10) : int64_t{32} << 10;
-  }();
+  static const int64_t bytes = cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 16 << 10, 128 << 10, 32 << 10);
   return bytes;
 }
 

@@ -110,19 +110,6 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
       for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(av, bv[j], acc[i][j]);
     }
   }
-  if (accumulate) {
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      if (i >= m_count) break;
-#pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) {
-        const int count = n_count - j * W;
-        if (count <= 0) break;
-        acc[i][j] = V::add(acc[i][j],
-                           count >= W ? V::load(c + i * ldc + j * W) : V::load_n(c + i * ldc + j * W, count));
-      }
-    }
-  }
   const bool plain =
       !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == static_cast<int>(Act::kNone);
   for (int i = 0; i < m_count; ++i) {
@@ -131,8 +118,10 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
       int count = n_count - j * W;
       if (count <= 0) break;
       if (count > W) count = W;
-      T y = plain ? acc[i][j] : finish<V>(acc[i][j], ep, m0 + i, n0 + j * W, count);
       float* dst = c + i * ldc + j * W;
+      T y = acc[i][j];
+      if (accumulate) y = V::add(y, count == W ? V::load(dst) : V::load_n(dst, count));
+      if (!plain) y = finish<V>(y, ep, m0 + i, n0 + j * W, count);
       if (count == W) {
         V::store(dst, y);
       } else {
