@@ -1,6 +1,12 @@
 // The blocked convolution kernels (see blocked_conv.h), included once per ISA.
 #pragma once
 
+
+
+
+
+
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -149,6 +155,53 @@ template <class V, int NB, int PW>
   }
 }
 
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// The AVX2 tile of 2 blocks x 6 pixels takes 15 of the 16 ymm registers (12 sums, 2 weight vectors,
+// a broadcast), which GCC does not keep: built from intrinsics its sums went to the stack inside
+// the loop (a 1x1 conv ran at 45-65% of the FMA ceiling with its data in L1). Here the sums are
+// the asm's register operands and only the broadcast register is the asm's own; 3 pixels per
+// statement (operand limit). Lane C of an input block: x[p] + C floats, weights w + C * 16.
+template <int C>
+[[gnu::always_inline]] inline void step_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* const (&x)[6]) {
+  const __m256 w0 = _mm256_loadu_ps(w + C * 16), w1 = _mm256_loadu_ps(w + C * 16 + 8);
+#pragma GCC unroll 2
+  for (int h = 0; h < 6; h += 3)
+    asm("vbroadcastss %c[o](%[x0]), %%ymm15\n\t"
+        "vfmadd231ps %[w0], %%ymm15, %[a00]\n\t"
+        "vfmadd231ps %[w1], %%ymm15, %[a01]\n\t"
+        "vbroadcastss %c[o](%[x1]), %%ymm15\n\t"
+        "vfmadd231ps %[w0], %%ymm15, %[a10]\n\t"
+        "vfmadd231ps %[w1], %%ymm15, %[a11]\n\t"
+        "vbroadcastss %c[o](%[x2]), %%ymm15\n\t"
+        "vfmadd231ps %[w0], %%ymm15, %[a20]\n\t"
+        "vfmadd231ps %[w1], %%ymm15, %[a21]"
+        : [a00] "+x"(acc[h][0]), [a01] "+x"(acc[h][1]), [a10] "+x"(acc[h + 1][0]), [a11] "+x"(acc[h + 1][1]),
+          [a20] "+x"(acc[h + 2][0]), [a21] "+x"(acc[h + 2][1])
+        : [w0] "x"(w0), [w1] "x"(w1), [x0] "r"(x[h]), [x1] "r"(x[h + 1]), [x2] "r"(x[h + 2]), [o] "i"(C * 4)
+        : "xmm15");
+}
+
+template <int... C>
+[[gnu::always_inline]] inline void block_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* const (&x)[6],
+                                                  std::integer_sequence<int, C...>) {
+  (step_2x6_avx2<C>(acc, w, x), ...);
+}
+#endif
+
+// The b lanes of one input block (weights: b steps of NB vectors).
+template <class V, int NB, int PW>
+[[gnu::always_inline]] inline void direct_block(typename V::T (&acc)[PW][NB], const float* w,
+                                                const float* const (&xq)[PW]) {
+  constexpr int B = V::kWidth;
+#if defined(__AVX2__) && !defined(__AVX512F__)
+  if constexpr (B == 8 && NB == 2 && PW == 6) {
+    return block_2x6_avx2(acc, w, xq, std::make_integer_sequence<int, 8>{});
+  }
+#endif
+#pragma GCC unroll 16
+  for (int c = 0; c < B; ++c) direct_step<V>(acc, w + c * NB * B, xq, c);
+}
+
 // Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
 // [kx_lo, kx_hi).
 template <class V, int NB, int PW>
@@ -208,8 +261,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
         const float* wp = wk + kx * tap_floats;
         if (!taps_inner && !partial) {
           // A whole input block, unrolled: immediate offsets, no loop counter among the FMAs.
-#pragma GCC unroll 16
-          for (int c = 0; c < B; ++c) direct_step<V>(acc, wp + c * NB * B, xq, c);
+          direct_block<V>(acc, wp, xq);
           continue;
         }
         // Taps of a planar image's row or a partial block's lanes: a loop.
