@@ -317,6 +317,41 @@ void depthwise_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep)
 
 using TileFn = void (*)(const BlockedGeom&, const TileArgs&, const Epilogue&);
 
+// Depthwise: `count` pixels of row oy from column ox0, every tap of each inside the row, in tiles
+// of PW pixels in one call (the row's valid kernel rows and pointers found once); the last
+// count % PW pixels are left to the caller. Called per tile, the set-up (and the caller's tile
+// arithmetic) took about half the time of an AVX2 3x3 layer with its data in L1.
+template <class V, int PW>
+int64_t depthwise_run(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep, int64_t oy, int64_t ox0,
+                      int64_t count) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  const int64_t iy0 = oy * g.sh - g.pt;
+  const auto [ky_lo, ky_hi] = taps_inside(iy0, g.kh, g.dh, g.ih);
+  const T bv = V::load(a.bias);
+  const int64_t xstep = g.sw * B, tile_step = PW * xstep;
+  const float* xr0 = a.x + ((iy0 + ky_lo * g.dh) * g.iw + ox0 * g.sw - g.pl) * B;
+  const int64_t row_step = g.dh * g.iw * B, tap_step = g.dw * B;
+  int64_t done = 0;
+  for (; done + PW <= count; done += PW, xr0 += tile_step) {
+    T acc[PW][1];
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) acc[p][0] = bv;
+    const float* xr = xr0;
+    for (int64_t ky = ky_lo; ky < ky_hi; ++ky, xr += row_step) {
+      const float* wk = a.w + ky * g.kw * B;
+      const float* xp = xr;
+      for (int64_t kx = 0; kx < g.kw; ++kx, xp += tap_step) {
+        const T wv = V::load(wk + kx * B);
+#pragma GCC unroll 16
+        for (int p = 0; p < PW; ++p) acc[p][0] = V::fmadd(V::load(xp + p * xstep), wv, acc[p][0]);
+      }
+    }
+    finish_tile<V>(acc, a.y, a.r, g.y_plane, (oy * g.ow + ox0 + done) * B, ep);
+  }
+  return done;
+}
+
 template <class V, int NB, int... P>
 constexpr std::array<TileFn, sizeof...(P)> direct_row(std::integer_sequence<int, P...>) {
   return {direct_tile<V, NB, P + 1>...};
@@ -586,8 +621,13 @@ void blocked_depthwise(ThreadPool& pool, const Conv2dShape& s, const float* x, c
     a.bias = bias + cb * B;
     a.y = y + plane * g.y_plane;
     a.r = ep.residual ? ep.residual + plane * g.y_plane : nullptr;
-    for (int64_t oy = part * rows; oy < std::min(g.oh, (part + 1) * rows); ++oy)
-      row_segment(g, a, ep, table.data(), PW, oy, 0, g.ow);
+    for (int64_t oy = part * rows; oy < std::min(g.oh, (part + 1) * rows); ++oy) {
+      // The border columns (taps outside the row) one pixel each, the interior in whole tiles,
+      // and what is left of it in one narrower tile.
+      row_segment(g, a, ep, table.data(), PW, oy, 0, g.ox_lo);
+      const int64_t done = depthwise_run<V, PW>(g, a, ep, oy, g.ox_lo, g.ox_hi - g.ox_lo);
+      row_segment(g, a, ep, table.data(), PW, oy, g.ox_lo + done, g.ow);
+    }
   });
 }
 
