@@ -562,8 +562,8 @@ void direct_tasks(ThreadPool& pool, const Conv2dShape& s, bool planar_input, con
 // Whether the direct kernel first copies the pixels a strided pointwise conv reads (ResNet's
 // downsample layers: one pixel in four) into a compact plane in scratch, then runs unstrided: its
 // tiles otherwise broadcast from every other pixel, each cache line half used, and a span's input
-// (read again by every group of output blocks) spread over twice the rows. On an AVX2 Zen 3 the
-// ResNet-50 downsample layers ran 23-24% faster this way in kiln_conv_bench (AVX2 Zen 3, alternated).
+// (read again by every group of output blocks) spread over twice the rows. ResNet-50's
+// downsample layers ran 23-24% faster this way (kiln_conv_bench, AVX2 Zen 3, alternated).
 inline bool direct_subsamples(const Conv2dShape& s) {
   return s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && s.pad_top == 0 && s.pad_left == 0 &&
          (s.out_h - 1) * s.sh < s.in_h && (s.out_w - 1) * s.sw < s.in_w;
