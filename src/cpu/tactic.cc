@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 
 namespace kiln::cpu {
 namespace {
@@ -66,8 +67,15 @@ const std::vector<Tactic>& all_tactics() { return snapshot(); }
 
 bool is_static_f32(const ir::Value* v) {
   if (!v || v->dtype != DataType::kFloat32 || !v->rank_known || v->is_sequence) return false;
-  for (int64_t d : v->shape)
-    if (d < 0) return false;
+  // The product of the nonzero dims, with room for bytes and an index: every element count, stride
+  // or byte size a tactic forms from the shape then fits int64 (a corrupt plan may carry any dim;
+  // a tactic that does not support the node makes the plan an error naming the step).
+  constexpr int64_t kMost = std::numeric_limits<int64_t>::max() / 64;
+  int64_t product = 1;
+  for (int64_t d : v->shape) {
+    if (d < 0 || (d > 1 && product > kMost / d)) return false;
+    product *= std::max<int64_t>(d, 1);
+  }
   return true;
 }
 

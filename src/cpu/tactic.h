@@ -87,7 +87,8 @@ struct ParamsOnly {
   }
 };
 
-/// Helpers for supports(): a float32 value with a fully known shape, a float32 constant.
+/// Helpers for supports(): a float32 value with a fully known shape (whose dims multiply without
+/// overflow), a float32 constant.
 bool is_static_f32(const ir::Value* v);
 bool is_const_f32(const ir::Value* v);
 

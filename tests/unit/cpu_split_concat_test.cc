@@ -71,5 +71,20 @@ TEST(CpuConcat, EveryAxisAndUnevenSizes) {
   check_concat({2, 6, 3, 5}, 3, {4, 0, 1});   // an empty input
 }
 
+TEST(CpuSplit, DimsWhoseProductOverflowsAreNotSupported) {
+  // A corrupted plan can carry any dims; products that do not fit int64 (here with a zero dim
+  // making the element count 0) leave the node to no tactic, so loading refuses the plan.
+  ir::Graph g;
+  ir::Value* x = g.create_value("x");
+  x->dtype = DataType::kFloat32;
+  x->rank_known = true;
+  x->shape = {int64_t{1} << 40, int64_t{1} << 40, 0};
+  EXPECT_FALSE(cpu::is_static_f32(x));
+  x->shape = {int64_t{1} << 20, int64_t{1} << 20, 0};
+  EXPECT_TRUE(cpu::is_static_f32(x));
+  x->shape = {int64_t{1} << 30, int64_t{1} << 30};
+  EXPECT_FALSE(cpu::is_static_f32(x));
+}
+
 }  // namespace
 }  // namespace kiln::testing

@@ -582,28 +582,12 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
                     const float* packed, float* y, const Epilogue& ep, float* scratch) {
   constexpr int B = V::kWidth;
   Conv2dShape s = shape;
-  if (direct_subsamples(shape)) {
-    s = subsampled_shape(shape);
-    const int64_t px = planar_input ? 1 : B, gin = planar_input ? shape.in_c : (shape.in_c + B - 1) / B;
-    const int64_t from_plane = shape.in_h * shape.in_w * px, to_plane = s.in_h * s.in_w * px;
-    pool.parallel_for(s.batch * gin, [&](int64_t task, int) {
-      const float* src = x + task * from_plane;
-      float* dst = scratch + task * to_plane;
-      for (int64_t oy = 0; oy < s.in_h; ++oy) {
-        const float* row = src + oy * shape.sh * shape.in_w * px;
-        float* out = dst + oy * s.in_w * px;
-        if (px == B) {
-          for (int64_t ox = 0; ox < s.in_w; ++ox) V::store(out + ox * B, V::load(row + ox * shape.sw * B));
-        } else {
-          for (int64_t ox = 0; ox < s.in_w; ++ox) out[ox] = row[ox * shape.sw];
-        }
-      }
-    });
-    x = scratch;
-  } else if (direct_pads(shape, B, planar_input)) {
-    // Copy each input group into scratch with a zero border: all pixels then take full tiles.
-    // (Plain rows and columns here: the padded shape of a padded 1x1 conv is a flattened plane.)
-    s = padded_shape(shape);
+  const bool subsample = direct_subsamples(shape);
+  if (subsample || direct_pads(shape, B, planar_input)) {
+    // Copy each input group into scratch: the pixels a strided 1x1 reads, or the input with a zero
+    // border so all pixels take full tiles. (Plain rows and columns here: the padded shape of a
+    // padded 1x1 conv is a flattened plane.)
+    s = subsample ? subsampled_shape(shape) : padded_shape(shape);
     const int64_t px = planar_input ? 1 : B, gin = planar_input ? shape.in_c : (shape.in_c + B - 1) / B;
     const int64_t from_plane = shape.in_h * shape.in_w * px, to_plane = s.in_h * s.in_w * px;
     pool.parallel_for(s.batch * gin, [&](int64_t task, int) {
@@ -611,6 +595,15 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
       float* dst = scratch + task * to_plane;
       for (int64_t r = 0; r < s.in_h; ++r) {
         float* row = dst + r * s.in_w * px;
+        if (subsample) {
+          const float* from = src + r * shape.sh * shape.in_w * px;
+          if (px == B) {
+            for (int64_t c = 0; c < s.in_w; ++c) V::store(row + c * B, V::load(from + c * shape.sw * B));
+          } else {
+            for (int64_t c = 0; c < s.in_w; ++c) row[c] = from[c * shape.sw];
+          }
+          continue;
+        }
         const int64_t iy = r - shape.pad_top;
         if (iy < 0 || iy >= shape.in_h) {
           std::memset(row, 0, s.in_w * px * sizeof(float));
@@ -632,10 +625,9 @@ void blocked_direct(ThreadPool& pool, const Conv2dShape& shape, bool planar_inpu
 template <class V>
 int64_t blocked_direct_scratch(const Conv2dShape& s, bool planar_input) {
   constexpr int B = V::kWidth;
-  if (direct_subsamples(s)) return s.batch * blocked_geom(subsampled_shape(s), B, planar_input).x_plane *
-                                   blocked_geom(s, B, planar_input).gin;
-  if (!direct_pads(s, B, planar_input)) return 0;
-  const BlockedGeom g = blocked_geom(padded_shape(s), B, planar_input);
+  const bool subsample = direct_subsamples(s);
+  if (!subsample && !direct_pads(s, B, planar_input)) return 0;
+  const BlockedGeom g = blocked_geom(subsample ? subsampled_shape(s) : padded_shape(s), B, planar_input);
   return s.batch * g.gin * g.x_plane;
 }
 
