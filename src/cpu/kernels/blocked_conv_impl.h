@@ -1,12 +1,6 @@
 // The blocked convolution kernels (see blocked_conv.h), included once per ISA.
 #pragma once
 
-
-
-
-
-
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -162,7 +156,8 @@ template <class V, int NB, int PW>
 // the asm's register operands and only the broadcast register is the asm's own; 3 pixels per
 // statement (operand limit). Lane C of an input block: x[p] + C floats, weights w + C * 16.
 template <int C>
-[[gnu::always_inline]] inline void step_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* const (&x)[6]) {
+[[gnu::always_inline]] inline void step_2x6_avx2(__m256 (&acc)[6][2], const float* w,
+                                                 const float* const (&x)[6]) {
   const __m256 w0 = _mm256_loadu_ps(w + C * 16), w1 = _mm256_loadu_ps(w + C * 16 + 8);
 #pragma GCC unroll 2
   for (int h = 0; h < 6; h += 3)
@@ -182,7 +177,8 @@ template <int C>
 }
 
 template <int... C>
-[[gnu::always_inline]] inline void block_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* const (&x)[6],
+[[gnu::always_inline]] inline void block_2x6_avx2(__m256 (&acc)[6][2], const float* w,
+                                                  const float* const (&x)[6],
                                                   std::integer_sequence<int, C...>) {
   (step_2x6_avx2<C>(acc, w, x), ...);
 }
@@ -289,6 +285,26 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     for (int p = 0; p < PW; ++p) V::store(a.y + j * g.y_plane + at + p * B, acc[p][j]);
 }
 
+// Depthwise sums of PW pixels (acc holds the bias): kernel rows [ky_lo, ky_hi), taps kx in
+// [kx_lo, kx_hi); xr is the input of kernel row ky_lo at the first pixel's tap 0.
+template <class V, int PW>
+[[gnu::always_inline]] inline void depthwise_sums(typename V::T (&acc)[PW][1], const BlockedGeom& g,
+                                                  const float* xr, const float* w, int64_t ky_lo,
+                                                  int64_t ky_hi, int64_t kx_lo, int64_t kx_hi) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  const int64_t xstep = g.sw * B, row_step = g.dh * g.iw * B, tap_step = g.dw * B;
+  for (int64_t ky = ky_lo; ky < ky_hi; ++ky, xr += row_step) {
+    const float* wk = w + ky * g.kw * B;
+    const float* xp = xr + kx_lo * tap_step;
+    for (int64_t kx = kx_lo; kx < kx_hi; ++kx, xp += tap_step) {
+      const T wv = V::load(wk + kx * B);
+#pragma GCC unroll 16
+      for (int p = 0; p < PW; ++p) acc[p][0] = V::fmadd(V::load(xp + p * xstep), wv, acc[p][0]);
+    }
+  }
+}
+
 // Depthwise: one block x PW pixels of row oy from column ox0, taps kx in [kx_lo, kx_hi).
 template <class V, int PW>
 void depthwise_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
@@ -299,19 +315,9 @@ void depthwise_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep)
 #pragma GCC unroll 16
   for (int p = 0; p < PW; ++p) acc[p][0] = bv;
   const int64_t iy0 = a.oy * g.sh - g.pt;
-  const int64_t xstep = g.sw * B;
-  for (int64_t ky = 0; ky < g.kh; ++ky) {
-    const int64_t iy = iy0 + ky * g.dh;
-    if (iy < 0 || iy >= g.ih) continue;
-    const float* xr = a.x + (iy * g.iw + a.ox0 * g.sw - g.pl) * B;
-    const float* wk = a.w + ky * g.kw * B;
-    for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) {
-      const T wv = V::load(wk + kx * B);
-      const float* xp = xr + kx * g.dw * B;
-#pragma GCC unroll 16
-      for (int p = 0; p < PW; ++p) acc[p][0] = V::fmadd(V::load(xp + p * xstep), wv, acc[p][0]);
-    }
-  }
+  const auto [ky_lo, ky_hi] = taps_inside(iy0, g.kh, g.dh, g.ih);
+  const float* xr = a.x + ((iy0 + ky_lo * g.dh) * g.iw + a.ox0 * g.sw - g.pl) * B;
+  depthwise_sums<V>(acc, g, xr, a.w, ky_lo, ky_hi, a.kx_lo, a.kx_hi);
   finish_tile<V>(acc, a.y, a.r, g.y_plane, (a.oy * g.ow + a.ox0) * B, ep);
 }
 
@@ -329,24 +335,13 @@ int64_t depthwise_run(const BlockedGeom& g, const TileArgs& a, const Epilogue& e
   const int64_t iy0 = oy * g.sh - g.pt;
   const auto [ky_lo, ky_hi] = taps_inside(iy0, g.kh, g.dh, g.ih);
   const T bv = V::load(a.bias);
-  const int64_t xstep = g.sw * B, tile_step = PW * xstep;
-  const float* xr0 = a.x + ((iy0 + ky_lo * g.dh) * g.iw + ox0 * g.sw - g.pl) * B;
-  const int64_t row_step = g.dh * g.iw * B, tap_step = g.dw * B;
+  const float* xr = a.x + ((iy0 + ky_lo * g.dh) * g.iw + ox0 * g.sw - g.pl) * B;
   int64_t done = 0;
-  for (; done + PW <= count; done += PW, xr0 += tile_step) {
+  for (; done + PW <= count; done += PW, xr += PW * g.sw * B) {
     T acc[PW][1];
 #pragma GCC unroll 16
     for (int p = 0; p < PW; ++p) acc[p][0] = bv;
-    const float* xr = xr0;
-    for (int64_t ky = ky_lo; ky < ky_hi; ++ky, xr += row_step) {
-      const float* wk = a.w + ky * g.kw * B;
-      const float* xp = xr;
-      for (int64_t kx = 0; kx < g.kw; ++kx, xp += tap_step) {
-        const T wv = V::load(wk + kx * B);
-#pragma GCC unroll 16
-        for (int p = 0; p < PW; ++p) acc[p][0] = V::fmadd(V::load(xp + p * xstep), wv, acc[p][0]);
-      }
-    }
+    depthwise_sums<V>(acc, g, xr, a.w, ky_lo, ky_hi, 0, g.kw);
     finish_tile<V>(acc, a.y, a.r, g.y_plane, (oy * g.ow + ox0 + done) * B, ep);
   }
   return done;
