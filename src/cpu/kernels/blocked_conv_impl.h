@@ -176,6 +176,43 @@ template <int C>
         : "xmm15");
 }
 
+// The tile's whole run over `n` (>= 1) input blocks when its 6 pixels are S * 8 floats apart (S:
+// the column stride): one asm loop, x moving by xs bytes and w by ws bytes per block. Called per
+// block, the loop's pointers (one per pixel) were reloaded from the stack each block: a 64-channel
+// 1x1 tile spent about a sixth of its time there.
+// clang-format off
+#define KILN_PIXEL_2X6(C, P)                                     \
+  "vbroadcastss " #P "*%c[ps]+" #C "*4(%[x]), %%ymm15\n\t"       \
+  "vfmadd231ps %%ymm13, %%ymm15, %[a" #P "0]\n\t"                \
+  "vfmadd231ps %%ymm14, %%ymm15, %[a" #P "1]\n\t"
+#define KILN_LANE_2X6(C)                                         \
+  "vmovups " #C "*64(%[w]), %%ymm13\n\t"                        \
+  "vmovups " #C "*64+32(%[w]), %%ymm14\n\t"                     \
+  KILN_PIXEL_2X6(C, 0) KILN_PIXEL_2X6(C, 1) KILN_PIXEL_2X6(C, 2) \
+  KILN_PIXEL_2X6(C, 3) KILN_PIXEL_2X6(C, 4) KILN_PIXEL_2X6(C, 5)
+template <int S>
+inline void blocks_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* x, int64_t n, int64_t ws,
+                            int64_t xs) {
+  // The steps and the end in memory: 30 operands at most, and the sums are 24 of them.
+  const int64_t k[3] = {ws, xs, reinterpret_cast<int64_t>(w) + n * ws};
+  asm("1:\n\t"
+      KILN_LANE_2X6(0) KILN_LANE_2X6(1) KILN_LANE_2X6(2) KILN_LANE_2X6(3)
+      KILN_LANE_2X6(4) KILN_LANE_2X6(5) KILN_LANE_2X6(6) KILN_LANE_2X6(7)
+      "add (%[k]), %[w]\n\t"
+      "add 8(%[k]), %[x]\n\t"
+      "cmp 16(%[k]), %[w]\n\t"
+      "jne 1b"
+      : [a00] "+x"(acc[0][0]), [a01] "+x"(acc[0][1]), [a10] "+x"(acc[1][0]), [a11] "+x"(acc[1][1]),
+        [a20] "+x"(acc[2][0]), [a21] "+x"(acc[2][1]), [a30] "+x"(acc[3][0]), [a31] "+x"(acc[3][1]),
+        [a40] "+x"(acc[4][0]), [a41] "+x"(acc[4][1]), [a50] "+x"(acc[5][0]), [a51] "+x"(acc[5][1]),
+        [w] "+r"(w), [x] "+r"(x)
+      : [k] "r"(k), [ps] "i"(S * 32)
+      : "xmm13", "xmm14", "xmm15", "memory", "cc");
+}
+#undef KILN_LANE_2X6
+#undef KILN_PIXEL_2X6
+// clang-format on
+
 template <int... C>
 [[gnu::always_inline]] inline void block_2x6_avx2(__m256 (&acc)[6][2], const float* w,
                                                   const float* const (&x)[6],
@@ -198,40 +235,14 @@ template <class V, int NB, int PW>
   for (int c = 0; c < B; ++c) direct_step<V>(acc, w + c * NB * B, xq, c);
 }
 
-// Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
-// [kx_lo, kx_hi).
+// The sums of a direct tile over the input groups [a.ib0, a.ib1) and taps kx in [a.kx_lo, a.kx_hi);
+// start[p]: where pixel p's window starts in an input plane (tap 0, 0; it may lie in the padding),
+// iy0: the first pixel's top input row.
 template <class V, int NB, int PW>
-void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
-  using T = typename V::T;
+[[gnu::always_inline]] inline void direct_sums(const BlockedGeom& g, const TileArgs& a,
+                                               typename V::T (&acc)[PW][NB], const int64_t (&start)[PW],
+                                               int64_t iy0) {
   constexpr int B = V::kWidth;
-  T acc[PW][NB];
-  const int64_t at = (a.oy * g.ow + a.ox0) * B;
-  // A residual added before the activation joins the sums in the first pass over K: each output
-  // element's residual is then read before anything is written there, so y may be the residual's
-  // bytes (the memory plan writes a residual block's output over its input).
-  const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
-  // The sums start from zero; what they add to (the partial sums of earlier passes, or the bias
-  // and residual) is fetched now and joins after the FMAs, so no FMA chain waits on it.
-  const float* base = !a.first ? a.y : r_first;
-#pragma GCC unroll 8
-  for (int j = 0; j < NB; ++j)
-#pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) {
-      acc[p][j] = V::zero();
-      if (base) _mm_prefetch(reinterpret_cast<const char*>(base + j * g.y_plane + at + p * B), _MM_HINT_T0);
-    }
-  prefetch_share(a);
-  // Where each pixel's window starts in an input plane (tap 0, 0; it may lie in the padding).
-  int64_t start[PW];
-  {
-    int64_t oy = a.oy, ox = a.ox0;
-#pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) {
-      start[p] = ((oy * g.sh - g.pt) * g.iw + ox * g.sw - g.pl) * g.x_pix;
-      if (++ox == g.ow) ox = 0, ++oy;
-    }
-  }
-  const int64_t iy0 = a.oy * g.sh - g.pt;
   const int64_t tap_floats = g.cg * NB * B;
   // The inner loop runs over the b lanes of an input block (blocked input) or, for a planar image
   // (one channel per group), over the taps of a kernel row: either way the weights of step c are
@@ -267,6 +278,89 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       }
     }
   }
+}
+
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// direct_sums of the AVX2 2x6 tile when its pixels lie S * 8 floats apart in the input planes
+// (blocked input, column stride S, the tile inside a row or the plane unpadded): each tap's whole
+// input blocks in one asm loop, a partial last block (lanes of padding) by direct_sums.
+template <int S>
+[[gnu::always_inline]] inline void run_sums_2x6_avx2(const BlockedGeom& g, const TileArgs& a,
+                                                     __m256 (&acc)[6][2], const int64_t (&start)[6],
+                                                     int64_t iy0) {
+  const int64_t tap_floats = g.cg * 2 * 8;
+  const int64_t whole = a.ib1 - a.ib0 - (a.ib1 == g.gin && g.last_cg < g.cg ? 1 : 0);
+  if (whole > 0) {
+    const int64_t ws = g.kh * g.kw * tap_floats * int64_t{sizeof(float)};
+    const int64_t xs = g.x_plane * int64_t{sizeof(float)};
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t iy = iy0 + ky * g.dh;
+      if (iy < 0 || iy >= g.ih) continue;
+      const float* xr = a.x + a.ib0 * g.x_plane + ky * g.dh * g.iw * 8 + start[0];
+      const float* wk = a.w + (a.ib0 * g.kh + ky) * g.kw * tap_floats;
+      for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx)
+        blocks_2x6_avx2<S>(acc, wk + kx * tap_floats, xr + kx * g.dw * 8, whole, ws, xs);
+    }
+  }
+  if (a.ib0 + whole == a.ib1) return;
+  TileArgs rest = a;
+  rest.ib0 = a.ib0 + whole;
+  direct_sums<simd::Vec256, 2, 6>(g, rest, acc, start, iy0);
+}
+#endif
+
+// Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
+// [kx_lo, kx_hi). kRun (direct_runs): AVX2's 2x6 tile sums each tap's input blocks in one asm loop
+// where its pixels lie a column stride apart (an instantiation of its own: with both paths in every
+// tile GCC's registers for the general loop got worse, planar first layers ran ~1.3x slower).
+template <class V, int NB, int PW, bool kRun = false>
+void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  T acc[PW][NB];
+  const int64_t at = (a.oy * g.ow + a.ox0) * B;
+  // A residual added before the activation joins the sums in the first pass over K: each output
+  // element's residual is then read before anything is written there, so y may be the residual's
+  // bytes (the memory plan writes a residual block's output over its input).
+  const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
+  // The sums start from zero; what they add to (the partial sums of earlier passes, or the bias
+  // and residual) is fetched now and joins after the FMAs, so no FMA chain waits on it.
+  const float* base = !a.first ? a.y : r_first;
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j)
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      acc[p][j] = V::zero();
+      if (base) _mm_prefetch(reinterpret_cast<const char*>(base + j * g.y_plane + at + p * B), _MM_HINT_T0);
+    }
+  prefetch_share(a);
+  int64_t start[PW];
+  {
+    int64_t oy = a.oy, ox = a.ox0;
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      start[p] = ((oy * g.sh - g.pt) * g.iw + ox * g.sw - g.pl) * g.x_pix;
+      if (++ox == g.ow) ox = 0, ++oy;
+    }
+  }
+#if defined(__AVX2__) && !defined(__AVX512F__)
+  if constexpr (kRun && B == 8 && NB == 2 && PW == 6) {
+    // A tile across a row end (padded planes) takes the general loop.
+    bool run = true;
+#pragma GCC unroll 16
+    for (int p = 1; p < PW; ++p) run = run && start[p] == start[0] + p * g.sw * B;
+    if (run && g.sw == 1)
+      run_sums_2x6_avx2<1>(g, a, acc, start, a.oy * g.sh - g.pt);
+    else if (run)
+      run_sums_2x6_avx2<2>(g, a, acc, start, a.oy * g.sh - g.pt);
+    else
+      direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
+  } else {
+    direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
+  }
+#else
+  direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
+#endif
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j) {
     const T bv = V::load(a.bias + j * B);
@@ -414,10 +508,11 @@ inline Conv2dShape padded_shape(const Conv2dShape& s) {
   return p;
 }
 
-// The direct tiles of nb output blocks: table[nb - 1][n - 1] computes n pixels.
+// The direct tiles of nb output blocks: table[nb - 1][n - 1] computes n pixels; `runs`: the tiles
+// for consecutive pixels (direct_runs).
 template <class V>
-const std::array<std::array<TileFn, BlockedTiles<V>::kMaxPixels>, BlockedTiles<V>::kMaxGroup>&
-direct_tables() {
+const std::array<std::array<TileFn, BlockedTiles<V>::kMaxPixels>, BlockedTiles<V>::kMaxGroup>& direct_tables(
+    bool runs = false) {
   using Tiles = BlockedTiles<V>;
   using Table = std::array<std::array<TileFn, Tiles::kMaxPixels>, Tiles::kMaxGroup>;
   static const Table tables = [] {
@@ -431,7 +526,12 @@ direct_tables() {
     }
     return t;
   }();
-  return tables;
+  static const Table run_tables = [] {
+    Table t = tables;
+    t[1][5] = direct_tile<V, 2, 6, true>;
+    return t;
+  }();
+  return runs && V::kWidth == 8 && Tiles::pixels(2) == 6 ? run_tables : tables;
 }
 
 // How a direct conv of one image splits into tasks. A task is a span of one group's output: a
@@ -457,6 +557,11 @@ struct DirectPlan {
   int64_t group_of(int64_t task) const { return span_major ? task % groups.count : task / spans; }
   int64_t span_of(int64_t task) const { return span_major ? task / groups.count : task % spans; }
 };
+
+// Whether a conv takes the tiles for pixels a column stride apart (AVX2's asm runs over input
+// blocks): blocked input, column stride 1 or 2. A tile that crosses a row end checks and takes the
+// general loop.
+inline bool direct_runs(const BlockedGeom& g) { return g.cg > 1 && (g.sw == 1 || g.sw == 2); }
 
 // max_group / pw: the tiles' output blocks and pixels (the quad kernel's: 1 and 6).
 template <class V>
@@ -507,7 +612,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   constexpr int B = V::kWidth;
   const int64_t part = p.span_of(task), grp = p.group_of(task);
   const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
-  const TileFn* table = tile_table ? tile_table : direct_tables<V>()[nb - 1].data();
+  const TileFn* table = tile_table ? tile_table : direct_tables<V>(direct_runs(g))[nb - 1].data();
   const int pw = tile_table ? table_pw : BlockedTiles<V>::pixels(static_cast<int>(nb));
   TileArgs a{};
   a.x = x;
