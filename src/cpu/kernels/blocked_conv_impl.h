@@ -176,23 +176,27 @@ template <int C>
         : "xmm15");
 }
 
-// The tile's whole run over `n` (>= 1) input blocks when its 6 pixels are S * 8 floats apart (S:
-// the column stride): one asm loop, x moving by xs bytes and w by ws bytes per block. Called per
+// The tile's whole run over `n` (>= 1) input blocks when its P (4 to 6) pixels are S * 8 floats
+// apart (S: the column stride): one asm loop, x moving by xs bytes and w by ws bytes per block
+// (the sums of pixels P and up are left alone). Called per
 // block, the loop's pointers (one per pixel) were reloaded from the stack each block: a 64-channel
 // 1x1 tile spent about a sixth of its time there.
 // clang-format off
+// [ps]: the pixel stride in bytes (a multiple of 32) plus P, which .if reads back.
 #define KILN_PIXEL_2X6(C, P)                                     \
-  "vbroadcastss " #P "*%c[ps]+" #C "*4(%[x]), %%ymm15\n\t"       \
+  ".if (%c[ps] & 31) > " #P "\n\t"                               \
+  "vbroadcastss " #P "*(%c[ps] & ~31)+" #C "*4(%[x]), %%ymm15\n\t" \
   "vfmadd231ps %%ymm13, %%ymm15, %[a" #P "0]\n\t"                \
-  "vfmadd231ps %%ymm14, %%ymm15, %[a" #P "1]\n\t"
+  "vfmadd231ps %%ymm14, %%ymm15, %[a" #P "1]\n\t"                \
+  ".endif\n\t"
 #define KILN_LANE_2X6(C)                                         \
   "vmovups " #C "*64(%[w]), %%ymm13\n\t"                        \
   "vmovups " #C "*64+32(%[w]), %%ymm14\n\t"                     \
   KILN_PIXEL_2X6(C, 0) KILN_PIXEL_2X6(C, 1) KILN_PIXEL_2X6(C, 2) \
   KILN_PIXEL_2X6(C, 3) KILN_PIXEL_2X6(C, 4) KILN_PIXEL_2X6(C, 5)
-template <int S>
-inline void blocks_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* x, int64_t n, int64_t ws,
-                            int64_t xs) {
+template <int S, int P>
+[[gnu::always_inline]] inline void blocks_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* x,
+                                                   int64_t n, int64_t ws, int64_t xs) {
   // The steps and the end in memory: 30 operands at most, and the sums are 24 of them.
   const int64_t k[3] = {ws, xs, reinterpret_cast<int64_t>(w) + n * ws};
   asm("1:\n\t"
@@ -206,7 +210,7 @@ inline void blocks_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* x,
         [a20] "+x"(acc[2][0]), [a21] "+x"(acc[2][1]), [a30] "+x"(acc[3][0]), [a31] "+x"(acc[3][1]),
         [a40] "+x"(acc[4][0]), [a41] "+x"(acc[4][1]), [a50] "+x"(acc[5][0]), [a51] "+x"(acc[5][1]),
         [w] "+r"(w), [x] "+r"(x)
-      : [k] "r"(k), [ps] "i"(S * 32)
+      : [k] "r"(k), [ps] "i"(S * 32 + P)
       : "xmm13", "xmm14", "xmm15", "memory", "cc");
 }
 #undef KILN_LANE_2X6
@@ -281,16 +285,23 @@ template <class V, int NB, int PW>
 }
 
 #if defined(__AVX2__) && !defined(__AVX512F__)
-// direct_sums of the AVX2 2x6 tile when its pixels lie S * 8 floats apart in the input planes
-// (blocked input, column stride S, the tile inside a row or the plane unpadded): each tap's whole
-// input blocks in one asm loop, a partial last block (lanes of padding) by direct_sums.
-template <int S>
+// direct_sums of an AVX2 tile of 2 blocks x P (4 to 6) pixels whose pixels lie S * 8 floats apart
+// in the input planes (blocked input, column stride S, the tile inside a row or the plane
+// unpadded): each tap's whole input blocks in one asm loop, a partial last block (lanes of padding)
+// by direct_sums.
+template <int S, int P>
 [[gnu::always_inline]] inline void run_sums_2x6_avx2(const BlockedGeom& g, const TileArgs& a,
-                                                     __m256 (&acc)[6][2], const int64_t (&start)[6],
+                                                     __m256 (&acc)[P][2], const int64_t (&start)[P],
                                                      int64_t iy0) {
   const int64_t tap_floats = g.cg * 2 * 8;
   const int64_t whole = a.ib1 - a.ib0 - (a.ib1 == g.gin && g.last_cg < g.cg ? 1 : 0);
   if (whole > 0) {
+    // The asm takes 6 pixels' sums; those past P stay zero and are dropped.
+    __m256 sums[6][2];
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) sums[p][0] = acc[p][0], sums[p][1] = acc[p][1];
+#pragma GCC unroll 16
+    for (int p = P; p < 6; ++p) sums[p][0] = sums[p][1] = _mm256_setzero_ps();
     const int64_t ws = g.kh * g.kw * tap_floats * int64_t{sizeof(float)};
     const int64_t xs = g.x_plane * int64_t{sizeof(float)};
     for (int64_t ky = 0; ky < g.kh; ++ky) {
@@ -299,13 +310,15 @@ template <int S>
       const float* xr = a.x + a.ib0 * g.x_plane + ky * g.dh * g.iw * 8 + start[0];
       const float* wk = a.w + (a.ib0 * g.kh + ky) * g.kw * tap_floats;
       for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx)
-        blocks_2x6_avx2<S>(acc, wk + kx * tap_floats, xr + kx * g.dw * 8, whole, ws, xs);
+        blocks_2x6_avx2<S, P>(sums, wk + kx * tap_floats, xr + kx * g.dw * 8, whole, ws, xs);
     }
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) acc[p][0] = sums[p][0], acc[p][1] = sums[p][1];
   }
   if (a.ib0 + whole == a.ib1) return;
   TileArgs rest = a;
   rest.ib0 = a.ib0 + whole;
-  direct_sums<simd::Vec256, 2, 6>(g, rest, acc, start, iy0);
+  direct_sums<simd::Vec256, 2, P>(g, rest, acc, start, iy0);
 }
 #endif
 
@@ -344,15 +357,15 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     }
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
-  if constexpr (kRun && B == 8 && NB == 2 && PW == 6) {
+  if constexpr (kRun && B == 8 && NB == 2 && PW >= 4 && PW <= 6) {
     // A tile across a row end (padded planes) takes the general loop.
     bool run = true;
 #pragma GCC unroll 16
     for (int p = 1; p < PW; ++p) run = run && start[p] == start[0] + p * g.sw * B;
     if (run && g.sw == 1)
-      run_sums_2x6_avx2<1>(g, a, acc, start, a.oy * g.sh - g.pt);
+      run_sums_2x6_avx2<1, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
     else if (run)
-      run_sums_2x6_avx2<2>(g, a, acc, start, a.oy * g.sh - g.pt);
+      run_sums_2x6_avx2<2, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
     else
       direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
   } else {
@@ -528,6 +541,8 @@ const std::array<std::array<TileFn, BlockedTiles<V>::kMaxPixels>, BlockedTiles<V
   }();
   static const Table run_tables = [] {
     Table t = tables;
+    t[1][3] = direct_tile<V, 2, 4, true>;
+    t[1][4] = direct_tile<V, 2, 5, true>;
     t[1][5] = direct_tile<V, 2, 6, true>;
     return t;
   }();
