@@ -176,27 +176,31 @@ template <int C>
         : "xmm15");
 }
 
-// The tile's whole run over `n` (>= 1) input blocks when its P (4 to 6) pixels are S * 8 floats
-// apart (S: the column stride): one asm loop, x moving by xs bytes and w by ws bytes per block
-// (the sums of pixels P and up are left alone). Called per
-// block, the loop's pointers (one per pixel) were reloaded from the stack each block: a 64-channel
-// 1x1 tile spent about a sixth of its time there.
+// The tile's whole run over `n` (>= 1) input blocks of L steps each (8 lanes of a blocked input, or
+// the L taps of a planar image's kernel row), when its P (4 to 6) pixels lie PS bytes apart: one
+// asm loop, x moving by xs bytes and w by ws bytes per block (the sums of pixels P and up are left
+// alone). Step C reads the weights at w + C * 64 bytes and each pixel's input at + C * 4 bytes.
+// Called per input block, the tile reloaded its pointers (one per pixel) from the stack each
+// block: a 64-channel 1x1 tile spent about a sixth of its time there.
 // clang-format off
-// [ps]: the pixel stride in bytes (a multiple of 32) plus P, which .if reads back.
-#define KILN_PIXEL_2X6(C, P)                                     \
-  ".if (%c[ps] & 31) > " #P "\n\t"                               \
-  "vbroadcastss " #P "*(%c[ps] & ~31)+" #C "*4(%[x]), %%ymm15\n\t" \
-  "vfmadd231ps %%ymm13, %%ymm15, %[a" #P "0]\n\t"                \
-  "vfmadd231ps %%ymm14, %%ymm15, %[a" #P "1]\n\t"                \
+// [ps] holds PS << 7 | L << 3 | P, which the .if and the offsets read back.
+#define KILN_PIXEL_2X6(C, P)                                           \
+  ".if (%c[ps] & 7) > " #P "\n\t"                                      \
+  "vbroadcastss " #P "*(%c[ps] >> 7)+" #C "*4(%[x]), %%ymm15\n\t"      \
+  "vfmadd231ps %%ymm13, %%ymm15, %[a" #P "0]\n\t"                      \
+  "vfmadd231ps %%ymm14, %%ymm15, %[a" #P "1]\n\t"                      \
   ".endif\n\t"
-#define KILN_LANE_2X6(C)                                         \
-  "vmovups " #C "*64(%[w]), %%ymm13\n\t"                        \
-  "vmovups " #C "*64+32(%[w]), %%ymm14\n\t"                     \
-  KILN_PIXEL_2X6(C, 0) KILN_PIXEL_2X6(C, 1) KILN_PIXEL_2X6(C, 2) \
-  KILN_PIXEL_2X6(C, 3) KILN_PIXEL_2X6(C, 4) KILN_PIXEL_2X6(C, 5)
-template <int S, int P>
+#define KILN_LANE_2X6(C)                                               \
+  ".if ((%c[ps] >> 3) & 15) > " #C "\n\t"                              \
+  "vmovups " #C "*64(%[w]), %%ymm13\n\t"                              \
+  "vmovups " #C "*64+32(%[w]), %%ymm14\n\t"                           \
+  KILN_PIXEL_2X6(C, 0) KILN_PIXEL_2X6(C, 1) KILN_PIXEL_2X6(C, 2)       \
+  KILN_PIXEL_2X6(C, 3) KILN_PIXEL_2X6(C, 4) KILN_PIXEL_2X6(C, 5)       \
+  ".endif\n\t"
+template <int PS, int L, int P>
 [[gnu::always_inline]] inline void blocks_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* x,
                                                    int64_t n, int64_t ws, int64_t xs) {
+  static_assert(L >= 1 && L <= 8 && P >= 1 && P <= 6);
   // The steps and the end in memory: 30 operands at most, and the sums are 24 of them.
   const int64_t k[3] = {ws, xs, reinterpret_cast<int64_t>(w) + n * ws};
   asm("1:\n\t"
@@ -210,7 +214,7 @@ template <int S, int P>
         [a20] "+x"(acc[2][0]), [a21] "+x"(acc[2][1]), [a30] "+x"(acc[3][0]), [a31] "+x"(acc[3][1]),
         [a40] "+x"(acc[4][0]), [a41] "+x"(acc[4][1]), [a50] "+x"(acc[5][0]), [a51] "+x"(acc[5][1]),
         [w] "+r"(w), [x] "+r"(x)
-      : [k] "r"(k), [ps] "i"(S * 32 + P)
+      : [k] "r"(k), [ps] "i"(PS << 7 | L << 3 | P)
       : "xmm13", "xmm14", "xmm15", "memory", "cc");
 }
 #undef KILN_LANE_2X6
@@ -285,14 +289,15 @@ template <class V, int NB, int PW>
 }
 
 #if defined(__AVX2__) && !defined(__AVX512F__)
-// direct_sums of an AVX2 tile of 2 blocks x P (4 to 6) pixels whose pixels lie S * 8 floats apart
-// in the input planes (blocked input, column stride S, the tile inside a row or the plane
-// unpadded): each tap's whole input blocks in one asm loop, a partial last block (lanes of padding)
-// by direct_sums.
-template <int S, int P>
+// direct_sums of an AVX2 tile of 2 blocks x P (4 to 6) pixels whose pixels lie PS bytes apart in
+// the input planes, by blocks_2x6_avx2: a blocked input (L = 8 lanes) in one asm loop per tap over
+// the whole input blocks, a partial last block (lanes of padding) by direct_sums; a planar image
+// (L = kw taps, unit dilation, all taps inside) in one per kernel row over the channels.
+template <int PS, int L, int P>
 [[gnu::always_inline]] inline void run_sums_2x6_avx2(const BlockedGeom& g, const TileArgs& a,
                                                      __m256 (&acc)[P][2], const int64_t (&start)[P],
                                                      int64_t iy0) {
+  const bool planar = g.cg == 1;
   const int64_t tap_floats = g.cg * 2 * 8;
   const int64_t whole = a.ib1 - a.ib0 - (a.ib1 == g.gin && g.last_cg < g.cg ? 1 : 0);
   if (whole > 0) {
@@ -307,10 +312,14 @@ template <int S, int P>
     for (int64_t ky = 0; ky < g.kh; ++ky) {
       const int64_t iy = iy0 + ky * g.dh;
       if (iy < 0 || iy >= g.ih) continue;
-      const float* xr = a.x + a.ib0 * g.x_plane + ky * g.dh * g.iw * 8 + start[0];
+      const float* xr = a.x + a.ib0 * g.x_plane + ky * g.dh * g.iw * g.x_pix + start[0];
       const float* wk = a.w + (a.ib0 * g.kh + ky) * g.kw * tap_floats;
+      if (planar) {
+        blocks_2x6_avx2<PS, L, P>(sums, wk, xr, whole, ws, xs);
+        continue;
+      }
       for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx)
-        blocks_2x6_avx2<S, P>(sums, wk + kx * tap_floats, xr + kx * g.dw * 8, whole, ws, xs);
+        blocks_2x6_avx2<PS, L, P>(sums, wk + kx * tap_floats, xr + kx * g.dw * 8, whole, ws, xs);
     }
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) acc[p][0] = sums[p][0], acc[p][1] = sums[p][1];
@@ -358,16 +367,21 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (kRun && B == 8 && NB == 2 && PW >= 4 && PW <= 6) {
-    // A tile across a row end (padded planes) takes the general loop.
-    bool run = true;
+    // A tile across a row end (padded planes) or over some taps only takes the general loop.
+    bool run = a.kx_lo == 0 && a.kx_hi == g.kw;
 #pragma GCC unroll 16
-    for (int p = 1; p < PW; ++p) run = run && start[p] == start[0] + p * g.sw * B;
-    if (run && g.sw == 1)
-      run_sums_2x6_avx2<1, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
-    else if (run)
-      run_sums_2x6_avx2<2, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
-    else
-      direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
+    for (int p = 1; p < PW; ++p) run = run && start[p] == start[0] + p * g.sw * g.x_pix;
+    const int64_t iy0 = a.oy * g.sh - g.pt;
+    const int kind = !run ? 0 : g.cg > 1 ? static_cast<int>(g.sw) : static_cast<int>(g.sw * 8 + g.kw);
+    switch (kind) {
+      case 1: run_sums_2x6_avx2<32, 8, PW>(g, a, acc, start, iy0); break;
+      case 2: run_sums_2x6_avx2<64, 8, PW>(g, a, acc, start, iy0); break;
+      case 8 + 3: run_sums_2x6_avx2<4, 3, PW>(g, a, acc, start, iy0); break;
+      case 8 + 7: run_sums_2x6_avx2<4, 7, PW>(g, a, acc, start, iy0); break;
+      case 16 + 3: run_sums_2x6_avx2<8, 3, PW>(g, a, acc, start, iy0); break;
+      case 16 + 7: run_sums_2x6_avx2<8, 7, PW>(g, a, acc, start, iy0); break;
+      default: direct_sums<V, NB, PW>(g, a, acc, start, iy0);
+    }
   } else {
     direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
   }
@@ -574,9 +588,12 @@ struct DirectPlan {
 };
 
 // Whether a conv takes the tiles for pixels a column stride apart (AVX2's asm runs over input
-// blocks): blocked input, column stride 1 or 2. A tile that crosses a row end checks and takes the
-// general loop.
-inline bool direct_runs(const BlockedGeom& g) { return g.cg > 1 && (g.sw == 1 || g.sw == 2); }
+// blocks): column stride 1 or 2, and a blocked input or a planar image with 3 or 7 undilated taps
+// per kernel row. A tile that crosses a row end checks and takes the general loop.
+inline bool direct_runs(const BlockedGeom& g) {
+  if (g.sw != 1 && g.sw != 2) return false;
+  return g.cg > 1 || (g.dw == 1 && (g.kw == 3 || g.kw == 7));
+}
 
 // max_group / pw: the tiles' output blocks and pixels (the quad kernel's: 1 and 6).
 template <class V>
