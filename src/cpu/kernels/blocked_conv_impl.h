@@ -177,7 +177,7 @@ template <int C>
 }
 
 // The tile's whole run over `n` (>= 1) input blocks of L steps each (8 lanes of a blocked input, or
-// the L taps of a planar image's kernel row), when its P (4 to 6) pixels lie PS bytes apart: one
+// the L taps of a planar image's kernel row), when its P (3 to 6) pixels lie PS bytes apart: one
 // asm loop, x moving by xs bytes and w by ws bytes per block (the sums of pixels P and up are left
 // alone). Step C reads the weights at w + C * 64 bytes and each pixel's input at + C * 4 bytes.
 // Called per input block, the tile reloaded its pointers (one per pixel) from the stack each
@@ -289,7 +289,7 @@ template <class V, int NB, int PW>
 }
 
 #if defined(__AVX2__) && !defined(__AVX512F__)
-// direct_sums of an AVX2 tile of 2 blocks x P (4 to 6) pixels whose pixels lie PS bytes apart in
+// direct_sums of an AVX2 tile of 2 blocks x P (3 to 6) pixels whose pixels lie PS bytes apart in
 // the input planes, by blocks_2x6_avx2: a blocked input (L = 8 lanes) in one asm loop per tap over
 // the whole input blocks, a partial last block (lanes of padding) by direct_sums; a planar image
 // (L = kw taps, unit dilation, all taps inside) in one per kernel row over the channels.
@@ -366,7 +366,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     }
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
-  if constexpr (kRun && B == 8 && NB == 2 && PW >= 4 && PW <= 6) {
+  if constexpr (kRun && B == 8 && NB == 2 && PW >= 3 && PW <= 6) {
     // A tile across a row end (padded planes) or over some taps only takes the general loop.
     bool run = a.kx_lo == 0 && a.kx_hi == g.kw;
 #pragma GCC unroll 16
@@ -374,13 +374,26 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     const int64_t iy0 = a.oy * g.sh - g.pt;
     const int kind = !run ? 0 : g.cg > 1 ? static_cast<int>(g.sw) : static_cast<int>(g.sw * 8 + g.kw);
     switch (kind) {
-      case 1: run_sums_2x6_avx2<32, 8, PW>(g, a, acc, start, iy0); break;
-      case 2: run_sums_2x6_avx2<64, 8, PW>(g, a, acc, start, iy0); break;
-      case 8 + 3: run_sums_2x6_avx2<4, 3, PW>(g, a, acc, start, iy0); break;
-      case 8 + 7: run_sums_2x6_avx2<4, 7, PW>(g, a, acc, start, iy0); break;
-      case 16 + 3: run_sums_2x6_avx2<8, 3, PW>(g, a, acc, start, iy0); break;
-      case 16 + 7: run_sums_2x6_avx2<8, 7, PW>(g, a, acc, start, iy0); break;
-      default: direct_sums<V, NB, PW>(g, a, acc, start, iy0);
+      case 1:
+        run_sums_2x6_avx2<32, 8, PW>(g, a, acc, start, iy0);
+        break;
+      case 2:
+        run_sums_2x6_avx2<64, 8, PW>(g, a, acc, start, iy0);
+        break;
+      case 8 + 3:
+        run_sums_2x6_avx2<4, 3, PW>(g, a, acc, start, iy0);
+        break;
+      case 8 + 7:
+        run_sums_2x6_avx2<4, 7, PW>(g, a, acc, start, iy0);
+        break;
+      case 16 + 3:
+        run_sums_2x6_avx2<8, 3, PW>(g, a, acc, start, iy0);
+        break;
+      case 16 + 7:
+        run_sums_2x6_avx2<8, 7, PW>(g, a, acc, start, iy0);
+        break;
+      default:
+        direct_sums<V, NB, PW>(g, a, acc, start, iy0);
     }
   } else {
     direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
@@ -555,12 +568,13 @@ const std::array<std::array<TileFn, BlockedTiles<V>::kMaxPixels>, BlockedTiles<V
   }();
   static const Table run_tables = [] {
     Table t = tables;
+    t[1][2] = direct_tile<V, 2, 3, true>;
     t[1][3] = direct_tile<V, 2, 4, true>;
     t[1][4] = direct_tile<V, 2, 5, true>;
     t[1][5] = direct_tile<V, 2, 6, true>;
     return t;
   }();
-  return runs && V::kWidth == 8 && Tiles::pixels(2) == 6 ? run_tables : tables;
+  return runs ? run_tables : tables;
 }
 
 // How a direct conv of one image splits into tasks. A task is a span of one group's output: a
@@ -593,6 +607,10 @@ struct DirectPlan {
 inline bool direct_runs(const BlockedGeom& g) {
   if (g.sw != 1 && g.sw != 2) return false;
   return g.cg > 1 || (g.dw == 1 && (g.kw == 3 || g.kw == 7));
+}
+template <class V>
+bool direct_run_tiles(const BlockedGeom& g) {
+  return V::kWidth == 8 && BlockedTiles<V>::pixels(2) == 6 && direct_runs(g);
 }
 
 // max_group / pw: the tiles' output blocks and pixels (the quad kernel's: 1 and 6).
@@ -644,7 +662,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   constexpr int B = V::kWidth;
   const int64_t part = p.span_of(task), grp = p.group_of(task);
   const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
-  const TileFn* table = tile_table ? tile_table : direct_tables<V>(direct_runs(g))[nb - 1].data();
+  const TileFn* table = tile_table ? tile_table : direct_tables<V>(direct_run_tiles<V>(g))[nb - 1].data();
   const int pw = tile_table ? table_pw : BlockedTiles<V>::pixels(static_cast<int>(nb));
   TileArgs a{};
   a.x = x;
