@@ -219,6 +219,41 @@ template <int PS, int L, int P>
 }
 #undef KILN_LANE_2X6
 #undef KILN_PIXEL_2X6
+// The same for a tile of 1 block x P (up to 12) pixels, one weight vector per step; [ps] holds
+// PS << 8 | L << 4 | P.
+#define KILN_PIXEL_1X12(C, P)                                          \
+  ".if (%c[ps] & 15) > " #P "\n\t"                                     \
+  "vbroadcastss " #P "*(%c[ps] >> 8)+" #C "*4(%[x]), %%ymm15\n\t"      \
+  "vfmadd231ps %%ymm13, %%ymm15, %[a" #P "]\n\t"                       \
+  ".endif\n\t"
+#define KILN_LANE_1X12(C)                                              \
+  ".if ((%c[ps] >> 4) & 15) > " #C "\n\t"                              \
+  "vmovups " #C "*32(%[w]), %%ymm13\n\t"                              \
+  KILN_PIXEL_1X12(C, 0) KILN_PIXEL_1X12(C, 1) KILN_PIXEL_1X12(C, 2)    \
+  KILN_PIXEL_1X12(C, 3) KILN_PIXEL_1X12(C, 4) KILN_PIXEL_1X12(C, 5)    \
+  KILN_PIXEL_1X12(C, 6) KILN_PIXEL_1X12(C, 7) KILN_PIXEL_1X12(C, 8)    \
+  KILN_PIXEL_1X12(C, 9) KILN_PIXEL_1X12(C, 10) KILN_PIXEL_1X12(C, 11)  \
+  ".endif\n\t"
+template <int PS, int L, int P>
+[[gnu::always_inline]] inline void blocks_1x12_avx2(__m256 (&acc)[12], const float* w, const float* x,
+                                                    int64_t n, int64_t ws, int64_t xs) {
+  static_assert(L >= 1 && L <= 8 && P >= 1 && P <= 12);
+  const int64_t k[3] = {ws, xs, reinterpret_cast<int64_t>(w) + n * ws};
+  asm("1:\n\t"
+      KILN_LANE_1X12(0) KILN_LANE_1X12(1) KILN_LANE_1X12(2) KILN_LANE_1X12(3)
+      KILN_LANE_1X12(4) KILN_LANE_1X12(5) KILN_LANE_1X12(6) KILN_LANE_1X12(7)
+      "add (%[k]), %[w]\n\t"
+      "add 8(%[k]), %[x]\n\t"
+      "cmp 16(%[k]), %[w]\n\t"
+      "jne 1b"
+      : [a0] "+x"(acc[0]), [a1] "+x"(acc[1]), [a2] "+x"(acc[2]), [a3] "+x"(acc[3]), [a4] "+x"(acc[4]),
+        [a5] "+x"(acc[5]), [a6] "+x"(acc[6]), [a7] "+x"(acc[7]), [a8] "+x"(acc[8]), [a9] "+x"(acc[9]),
+        [a10] "+x"(acc[10]), [a11] "+x"(acc[11]), [w] "+r"(w), [x] "+r"(x)
+      : [k] "r"(k), [ps] "i"(PS << 8 | L << 4 | P)
+      : "xmm13", "xmm15", "memory", "cc");
+}
+#undef KILN_LANE_1X12
+#undef KILN_PIXEL_1X12
 // clang-format on
 
 template <int... C>
@@ -289,24 +324,32 @@ template <class V, int NB, int PW>
 }
 
 #if defined(__AVX2__) && !defined(__AVX512F__)
-// direct_sums of an AVX2 tile of 2 blocks x P (3 to 6) pixels whose pixels lie PS bytes apart in
-// the input planes, by blocks_2x6_avx2: a blocked input (L = 8 lanes) in one asm loop per tap over
-// the whole input blocks, a partial last block (lanes of padding) by direct_sums; a planar image
-// (L = kw taps, unit dilation, all taps inside) in one per kernel row over the channels.
-template <int PS, int L, int P>
-[[gnu::always_inline]] inline void run_sums_2x6_avx2(const BlockedGeom& g, const TileArgs& a,
-                                                     __m256 (&acc)[P][2], const int64_t (&start)[P],
-                                                     int64_t iy0) {
+// direct_sums of an AVX2 tile of 2 blocks x P (3 to 6) pixels or 1 block x P (8 to 12) whose
+// pixels lie PS bytes apart in the input planes, by the asm runs: a blocked input (L = 8 lanes) in
+// one asm loop per tap over the whole input blocks, a partial last block (lanes of padding) by
+// direct_sums; a planar image (L = kw taps, unit dilation, all taps inside) in one per kernel row
+// over the channels.
+template <int NB, int PS, int L, int P>
+[[gnu::always_inline]] inline void run_sums_avx2(const BlockedGeom& g, const TileArgs& a,
+                                                 __m256 (&acc)[P][NB], const int64_t (&start)[P],
+                                                 int64_t iy0) {
+  constexpr int kSums = NB == 2 ? 6 : 12;  // the pixels the asm takes; those past P stay zero
   const bool planar = g.cg == 1;
-  const int64_t tap_floats = g.cg * 2 * 8;
+  const int64_t tap_floats = g.cg * NB * 8;
   const int64_t whole = a.ib1 - a.ib0 - (a.ib1 == g.gin && g.last_cg < g.cg ? 1 : 0);
   if (whole > 0) {
-    // The asm takes 6 pixels' sums; those past P stay zero and are dropped.
-    __m256 sums[6][2];
+    __m256 sums[kSums][NB];
 #pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) sums[p][0] = acc[p][0], sums[p][1] = acc[p][1];
-#pragma GCC unroll 16
-    for (int p = P; p < 6; ++p) sums[p][0] = sums[p][1] = _mm256_setzero_ps();
+    for (int p = 0; p < kSums; ++p)
+#pragma GCC unroll 2
+      for (int j = 0; j < NB; ++j) sums[p][j] = p < P ? acc[p < P ? p : 0][j] : _mm256_setzero_ps();
+    auto run = [&](const float* w, const float* x, int64_t ws, int64_t xs) {
+      if constexpr (NB == 2) {
+        blocks_2x6_avx2<PS, L, P>(sums, w, x, whole, ws, xs);
+      } else {
+        blocks_1x12_avx2<PS, L, P>(reinterpret_cast<__m256(&)[12]>(sums), w, x, whole, ws, xs);
+      }
+    };
     const int64_t ws = g.kh * g.kw * tap_floats * int64_t{sizeof(float)};
     const int64_t xs = g.x_plane * int64_t{sizeof(float)};
     for (int64_t ky = 0; ky < g.kh; ++ky) {
@@ -315,19 +358,20 @@ template <int PS, int L, int P>
       const float* xr = a.x + a.ib0 * g.x_plane + ky * g.dh * g.iw * g.x_pix + start[0];
       const float* wk = a.w + (a.ib0 * g.kh + ky) * g.kw * tap_floats;
       if (planar) {
-        blocks_2x6_avx2<PS, L, P>(sums, wk, xr, whole, ws, xs);
+        run(wk, xr, ws, xs);
         continue;
       }
-      for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx)
-        blocks_2x6_avx2<PS, L, P>(sums, wk + kx * tap_floats, xr + kx * g.dw * 8, whole, ws, xs);
+      for (int64_t kx = a.kx_lo; kx < a.kx_hi; ++kx) run(wk + kx * tap_floats, xr + kx * g.dw * 8, ws, xs);
     }
 #pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) acc[p][0] = sums[p][0], acc[p][1] = sums[p][1];
+    for (int p = 0; p < P; ++p)
+#pragma GCC unroll 2
+      for (int j = 0; j < NB; ++j) acc[p][j] = sums[p][j];
   }
   if (a.ib0 + whole == a.ib1) return;
   TileArgs rest = a;
   rest.ib0 = a.ib0 + whole;
-  direct_sums<simd::Vec256, 2, P>(g, rest, acc, start, iy0);
+  direct_sums<simd::Vec256, NB, P>(g, rest, acc, start, iy0);
 }
 #endif
 
@@ -366,7 +410,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     }
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
-  if constexpr (kRun && B == 8 && NB == 2 && PW >= 3 && PW <= 6) {
+  if constexpr (kRun && B == 8 && ((NB == 2 && PW >= 3 && PW <= 6) || (NB == 1 && PW >= 8))) {
     // A tile across a row end (padded planes) or over some taps only takes the general loop.
     bool run = a.kx_lo == 0 && a.kx_hi == g.kw;
 #pragma GCC unroll 16
@@ -375,22 +419,22 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     const int kind = !run ? 0 : g.cg > 1 ? static_cast<int>(g.sw) : static_cast<int>(g.sw * 8 + g.kw);
     switch (kind) {
       case 1:
-        run_sums_2x6_avx2<32, 8, PW>(g, a, acc, start, iy0);
+        run_sums_avx2<NB, 32, 8, PW>(g, a, acc, start, iy0);
         break;
       case 2:
-        run_sums_2x6_avx2<64, 8, PW>(g, a, acc, start, iy0);
+        run_sums_avx2<NB, 64, 8, PW>(g, a, acc, start, iy0);
         break;
       case 8 + 3:
-        run_sums_2x6_avx2<4, 3, PW>(g, a, acc, start, iy0);
+        run_sums_avx2<NB, 4, 3, PW>(g, a, acc, start, iy0);
         break;
       case 8 + 7:
-        run_sums_2x6_avx2<4, 7, PW>(g, a, acc, start, iy0);
+        run_sums_avx2<NB, 4, 7, PW>(g, a, acc, start, iy0);
         break;
       case 16 + 3:
-        run_sums_2x6_avx2<8, 3, PW>(g, a, acc, start, iy0);
+        run_sums_avx2<NB, 8, 3, PW>(g, a, acc, start, iy0);
         break;
       case 16 + 7:
-        run_sums_2x6_avx2<8, 7, PW>(g, a, acc, start, iy0);
+        run_sums_avx2<NB, 8, 7, PW>(g, a, acc, start, iy0);
         break;
       default:
         direct_sums<V, NB, PW>(g, a, acc, start, iy0);
@@ -568,6 +612,11 @@ const std::array<std::array<TileFn, BlockedTiles<V>::kMaxPixels>, BlockedTiles<V
   }();
   static const Table run_tables = [] {
     Table t = tables;
+    t[0][7] = direct_tile<V, 1, 8, true>;
+    t[0][8] = direct_tile<V, 1, 9, true>;
+    t[0][9] = direct_tile<V, 1, 10, true>;
+    t[0][10] = direct_tile<V, 1, 11, true>;
+    t[0][11] = direct_tile<V, 1, 12, true>;
     t[1][2] = direct_tile<V, 2, 3, true>;
     t[1][3] = direct_tile<V, 2, 4, true>;
     t[1][4] = direct_tile<V, 2, 5, true>;
