@@ -182,16 +182,29 @@ template <int C>
 // alone). Step C reads the weights at w + C * 64 bytes and each pixel's input at + C * 4 bytes.
 // Called per input block, the tile reloaded its pointers (one per pixel) from the stack each
 // block: a 64-channel 1x1 tile spent about a sixth of its time there.
+// The loop's steps and end, in memory: 30 asm operands at most, and the sums are 24 of them.
+struct RunSteps {
+  int64_t ws, xs, end;
+  RunSteps(const float* w, int64_t n, int64_t ws_, int64_t xs_)
+      : ws(ws_), xs(xs_), end(reinterpret_cast<int64_t>(w) + n * ws_) {}
+};
+// The immediate [ps] of a run: PS << 8 | L << 4 | P, which the .if and the offsets read back.
+constexpr int run_code(int ps, int l, int p) { return ps << 8 | l << 4 | p; }
 // clang-format off
-// [ps] holds PS << 7 | L << 3 | P, which the .if and the offsets read back.
+#define KILN_RUN_LOOP(BODY)                                            \
+  "1:\n\t" BODY                                                        \
+  "add (%[k]), %[w]\n\t"                                               \
+  "add 8(%[k]), %[x]\n\t"                                              \
+  "cmp 16(%[k]), %[w]\n\t"                                             \
+  "jne 1b"
 #define KILN_PIXEL_2X6(C, P)                                           \
-  ".if (%c[ps] & 7) > " #P "\n\t"                                      \
-  "vbroadcastss " #P "*(%c[ps] >> 7)+" #C "*4(%[x]), %%ymm15\n\t"      \
+  ".if (%c[ps] & 15) > " #P "\n\t"                                     \
+  "vbroadcastss " #P "*(%c[ps] >> 8)+" #C "*4(%[x]), %%ymm15\n\t"      \
   "vfmadd231ps %%ymm13, %%ymm15, %[a" #P "0]\n\t"                      \
   "vfmadd231ps %%ymm14, %%ymm15, %[a" #P "1]\n\t"                      \
   ".endif\n\t"
 #define KILN_LANE_2X6(C)                                               \
-  ".if ((%c[ps] >> 3) & 15) > " #C "\n\t"                              \
+  ".if ((%c[ps] >> 4) & 15) > " #C "\n\t"                              \
   "vmovups " #C "*64(%[w]), %%ymm13\n\t"                              \
   "vmovups " #C "*64+32(%[w]), %%ymm14\n\t"                           \
   KILN_PIXEL_2X6(C, 0) KILN_PIXEL_2X6(C, 1) KILN_PIXEL_2X6(C, 2)       \
@@ -201,26 +214,19 @@ template <int PS, int L, int P>
 [[gnu::always_inline]] inline void blocks_2x6_avx2(__m256 (&acc)[6][2], const float* w, const float* x,
                                                    int64_t n, int64_t ws, int64_t xs) {
   static_assert(L >= 1 && L <= 8 && P >= 1 && P <= 6);
-  // The steps and the end in memory: 30 operands at most, and the sums are 24 of them.
-  const int64_t k[3] = {ws, xs, reinterpret_cast<int64_t>(w) + n * ws};
-  asm("1:\n\t"
-      KILN_LANE_2X6(0) KILN_LANE_2X6(1) KILN_LANE_2X6(2) KILN_LANE_2X6(3)
-      KILN_LANE_2X6(4) KILN_LANE_2X6(5) KILN_LANE_2X6(6) KILN_LANE_2X6(7)
-      "add (%[k]), %[w]\n\t"
-      "add 8(%[k]), %[x]\n\t"
-      "cmp 16(%[k]), %[w]\n\t"
-      "jne 1b"
+  const RunSteps k(w, n, ws, xs);
+  asm(KILN_RUN_LOOP(KILN_LANE_2X6(0) KILN_LANE_2X6(1) KILN_LANE_2X6(2) KILN_LANE_2X6(3)
+                    KILN_LANE_2X6(4) KILN_LANE_2X6(5) KILN_LANE_2X6(6) KILN_LANE_2X6(7))
       : [a00] "+x"(acc[0][0]), [a01] "+x"(acc[0][1]), [a10] "+x"(acc[1][0]), [a11] "+x"(acc[1][1]),
         [a20] "+x"(acc[2][0]), [a21] "+x"(acc[2][1]), [a30] "+x"(acc[3][0]), [a31] "+x"(acc[3][1]),
         [a40] "+x"(acc[4][0]), [a41] "+x"(acc[4][1]), [a50] "+x"(acc[5][0]), [a51] "+x"(acc[5][1]),
         [w] "+r"(w), [x] "+r"(x)
-      : [k] "r"(k), [ps] "i"(PS << 7 | L << 3 | P)
+      : [k] "r"(&k), [ps] "i"(run_code(PS, L, P))
       : "xmm13", "xmm14", "xmm15", "memory", "cc");
 }
 #undef KILN_LANE_2X6
 #undef KILN_PIXEL_2X6
-// The same for a tile of 1 block x P (up to 12) pixels, one weight vector per step; [ps] holds
-// PS << 8 | L << 4 | P.
+// The same for a tile of 1 block x P (up to 12) pixels, one weight vector per step.
 #define KILN_PIXEL_1X12(C, P)                                          \
   ".if (%c[ps] & 15) > " #P "\n\t"                                     \
   "vbroadcastss " #P "*(%c[ps] >> 8)+" #C "*4(%[x]), %%ymm15\n\t"      \
@@ -238,22 +244,18 @@ template <int PS, int L, int P>
 [[gnu::always_inline]] inline void blocks_1x12_avx2(__m256 (&acc)[12], const float* w, const float* x,
                                                     int64_t n, int64_t ws, int64_t xs) {
   static_assert(L >= 1 && L <= 8 && P >= 1 && P <= 12);
-  const int64_t k[3] = {ws, xs, reinterpret_cast<int64_t>(w) + n * ws};
-  asm("1:\n\t"
-      KILN_LANE_1X12(0) KILN_LANE_1X12(1) KILN_LANE_1X12(2) KILN_LANE_1X12(3)
-      KILN_LANE_1X12(4) KILN_LANE_1X12(5) KILN_LANE_1X12(6) KILN_LANE_1X12(7)
-      "add (%[k]), %[w]\n\t"
-      "add 8(%[k]), %[x]\n\t"
-      "cmp 16(%[k]), %[w]\n\t"
-      "jne 1b"
+  const RunSteps k(w, n, ws, xs);
+  asm(KILN_RUN_LOOP(KILN_LANE_1X12(0) KILN_LANE_1X12(1) KILN_LANE_1X12(2) KILN_LANE_1X12(3)
+                    KILN_LANE_1X12(4) KILN_LANE_1X12(5) KILN_LANE_1X12(6) KILN_LANE_1X12(7))
       : [a0] "+x"(acc[0]), [a1] "+x"(acc[1]), [a2] "+x"(acc[2]), [a3] "+x"(acc[3]), [a4] "+x"(acc[4]),
         [a5] "+x"(acc[5]), [a6] "+x"(acc[6]), [a7] "+x"(acc[7]), [a8] "+x"(acc[8]), [a9] "+x"(acc[9]),
         [a10] "+x"(acc[10]), [a11] "+x"(acc[11]), [w] "+r"(w), [x] "+r"(x)
-      : [k] "r"(k), [ps] "i"(PS << 8 | L << 4 | P)
+      : [k] "r"(&k), [ps] "i"(run_code(PS, L, P))
       : "xmm13", "xmm15", "memory", "cc");
 }
 #undef KILN_LANE_1X12
 #undef KILN_PIXEL_1X12
+#undef KILN_RUN_LOOP
 // clang-format on
 
 template <int... C>
