@@ -276,8 +276,8 @@ std::string cache_key(const ir::Node& node, const std::string& isa, int threads)
   for (const std::string& name : names)
     if (name != "kiln_fused") key << name << '=' << attr_text(node.attrs.at(name)) << ';';
   // "cold": the fastest of interleaved runs with the weights evicted first (timings of older
-  // caches, warm medians, are not comparable).
-  key << '|' << isa << "|t" << threads << "|cold";
+  // caches, warm medians, are not comparable); "r": the kernels' revision.
+  key << '|' << isa << "|t" << threads << "|cold|r" << cpu::kKernelRevision;
   return key.str();
 }
 

@@ -13,6 +13,7 @@
 
 #include "cpu/amx.h"
 #include "cpu/isa.h"
+#include "cpu/tactic.h"
 #include "kiln/engine.h"
 
 namespace kiln {
@@ -81,6 +82,46 @@ TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
   const auto &p = (*planar)->layers(), &c = (*third)->layers();
   ASSERT_EQ(p.size(), c.size());
   for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(p[i].tactic, c[i].tactic) << p[i].name;
+  std::filesystem::remove(cache);
+}
+
+// A cache written by kernels of another revision (cpu::kKernelRevision) is not reused: its layers
+// miss and are timed again, and the file then holds the current revision's timings too.
+TEST(Tune, ACacheOfAnotherKernelRevisionIsTimedAgain) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
+  const std::string model = kBlazeFace;
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
+  const std::filesystem::path cache =
+      std::filesystem::temp_directory_path() / ("kiln_revision_test_" + std::to_string(getpid()) + ".cache");
+  std::filesystem::remove(cache);
+  BuilderConfig cfg;
+  cfg.tactics = "tune";
+  cfg.timing_cache = cache.string();
+  auto first = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(first.has_value()) << first.status().message();
+  const std::string now = "|r" + std::to_string(cpu::kKernelRevision) + "\t";
+  const std::string old = "|r" + std::to_string(cpu::kKernelRevision - 1) + "\t";
+  {
+    std::ifstream in(cache);
+    std::stringstream aged;
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) {
+      const size_t at = line.find(now);
+      ASSERT_NE(at, std::string::npos) << "a key without the kernel revision: " << line;
+      aged << line.replace(at, now.size(), old) << '\n';
+      ++lines;
+    }
+    ASSERT_GT(lines, 0);
+    in.close();
+    std::ofstream(cache) << aged.str();
+  }
+  auto second = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(second.has_value()) << second.status().message();
+  EXPECT_EQ((*second)->build_report().cache_hits, 0);
+  EXPECT_GT((*second)->build_report().tuned_layers, 0);
+  auto third = Builder::build_onnx(model, cfg);
+  ASSERT_TRUE(third.has_value()) << third.status().message();
+  EXPECT_EQ((*third)->build_report().tuned_layers, 0);
   std::filesystem::remove(cache);
 }
 
