@@ -25,16 +25,28 @@ const std::filesystem::path kModels =
 const std::string kBlazeFace =
     (kModels / "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx").string();
 
+// A fresh timing cache in the temp folder, named for the test and this process.
+std::filesystem::path fresh_cache(const std::string& name) {
+  const std::filesystem::path cache =
+      std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()) + ".cache");
+  std::filesystem::remove(cache);
+  return cache;
+}
+
+// A tuning build configuration that reads and writes `cache`.
+BuilderConfig tuning_with(const std::filesystem::path& cache) {
+  BuilderConfig cfg;
+  cfg.tactics = "tune";
+  cfg.timing_cache = cache.string();
+  return cfg;
+}
+
 TEST(Tune, ASecondBuildWithTheTimingCacheTimesNothingAndChoosesTheSame) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
   const std::string model = kBlazeFace;
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
-  const std::filesystem::path cache =
-      std::filesystem::temp_directory_path() / ("kiln_tune_test_" + std::to_string(getpid()) + ".cache");
-  std::filesystem::remove(cache);
-  BuilderConfig cfg;
-  cfg.tactics = "tune";
-  cfg.timing_cache = cache.string();
+  const std::filesystem::path cache = fresh_cache("kiln_tune_test");
+  BuilderConfig cfg = tuning_with(cache);
   auto first = Builder::build_onnx(model, cfg);
   ASSERT_TRUE(first.has_value()) << first.status().message();
   EXPECT_GT((*first)->build_report().tuned_layers, 0);
@@ -91,12 +103,8 @@ TEST(Tune, ACacheOfAnotherKernelRevisionIsTimedAgain) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2 on this CPU: nothing to time";
   const std::string model = kBlazeFace;
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
-  const std::filesystem::path cache =
-      std::filesystem::temp_directory_path() / ("kiln_revision_test_" + std::to_string(getpid()) + ".cache");
-  std::filesystem::remove(cache);
-  BuilderConfig cfg;
-  cfg.tactics = "tune";
-  cfg.timing_cache = cache.string();
+  const std::filesystem::path cache = fresh_cache("kiln_revision_test");
+  const BuilderConfig cfg = tuning_with(cache);
   auto first = Builder::build_onnx(model, cfg);
   ASSERT_TRUE(first.has_value()) << first.status().message();
   const std::string now = "|r" + std::to_string(cpu::kKernelRevision) + "\t";
@@ -148,9 +156,7 @@ TEST(Tune, Fp32MathDecidesWhetherBf16x3TacticsAreCandidates) {
   } else {
     EXPECT_EQ(count_bf16x3(**heuristic), 0);
   }
-  const std::filesystem::path cache =
-      std::filesystem::temp_directory_path() / ("kiln_fp32_math_test_" + std::to_string(getpid()) + ".cache");
-  std::filesystem::remove(cache);
+  const std::filesystem::path cache = fresh_cache("kiln_fp32_math_test");
   cfg.tactics = "tune";
   cfg.timing_cache = cache.string();
   auto tuned = Builder::build_onnx(model, cfg);
@@ -197,9 +203,7 @@ TEST(Tune, Bf16x3TacticsWinOnlyByAMargin) {
   if (!cpu::amx_usable()) GTEST_SKIP() << "no AMX-BF16 here: no bf16x3 tactic";
   const std::string model = kBlazeFace;
   if (!std::filesystem::exists(model)) GTEST_SKIP() << "no " << model << " (scripts/setup)";
-  const std::filesystem::path cache =
-      std::filesystem::temp_directory_path() / ("kiln_bf16x3_margin_" + std::to_string(getpid()) + ".cache");
-  std::filesystem::remove(cache);
+  const std::filesystem::path cache = fresh_cache("kiln_bf16x3_margin");
   BuilderConfig cfg;
   cfg.fp32_math = "bf16x3";
   cfg.timing_cache = cache.string();

@@ -182,7 +182,8 @@ template <int C>
 // alone). Step C reads the weights at w + C * 64 bytes and each pixel's input at + C * 4 bytes.
 // Called per input block, the tile reloaded its pointers (one per pixel) from the stack each
 // block: a 64-channel 1x1 tile spent about a sixth of its time there.
-// The loop's steps and end, in memory: 30 asm operands at most, and the sums are 24 of them.
+//
+// A run's steps and end, in memory: 30 asm operands at most, and the sums are 24 of them.
 struct RunSteps {
   int64_t ws, xs, end;
   RunSteps(const float* w, int64_t n, int64_t ws_, int64_t xs_)
@@ -344,7 +345,7 @@ template <int NB, int PS, int L, int P>
 #pragma GCC unroll 16
     for (int p = 0; p < kSums; ++p)
 #pragma GCC unroll 2
-      for (int j = 0; j < NB; ++j) sums[p][j] = p < P ? acc[p < P ? p : 0][j] : _mm256_setzero_ps();
+      for (int j = 0; j < NB; ++j) sums[p][j] = p < P ? acc[std::min(p, P - 1)][j] : _mm256_setzero_ps();
     auto run = [&](const float* w, const float* x, int64_t ws, int64_t xs) {
       if constexpr (NB == 2) {
         blocks_2x6_avx2<PS, L, P>(sums, w, x, whole, ws, xs);
@@ -378,9 +379,10 @@ template <int NB, int PS, int L, int P>
 #endif
 
 // Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
-// [kx_lo, kx_hi). kRun (direct_runs): AVX2's 2x6 tile sums each tap's input blocks in one asm loop
-// where its pixels lie a column stride apart (an instantiation of its own: with both paths in every
-// tile GCC's registers for the general loop got worse, planar first layers ran ~1.3x slower).
+// [kx_lo, kx_hi). kRun (direct_runs): AVX2's 2 x 3-6 and 1 x 8-12 tiles sum in the asm runs
+// (run_sums_avx2) where their pixels lie a column stride apart (instantiations of their own: with
+// both paths in every tile GCC's registers for the general loop got worse, planar first layers ran
+// ~1.3x slower).
 template <class V, int NB, int PW, bool kRun = false>
 void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   using T = typename V::T;
@@ -411,13 +413,13 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
       if (++ox == g.ow) ox = 0, ++oy;
     }
   }
+  const int64_t iy0 = a.oy * g.sh - g.pt;
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (kRun && B == 8 && ((NB == 2 && PW >= 3 && PW <= 6) || (NB == 1 && PW >= 8))) {
     // A tile across a row end (padded planes) or over some taps only takes the general loop.
     bool run = a.kx_lo == 0 && a.kx_hi == g.kw;
 #pragma GCC unroll 16
     for (int p = 1; p < PW; ++p) run = run && start[p] == start[0] + p * g.sw * g.x_pix;
-    const int64_t iy0 = a.oy * g.sh - g.pt;
     const int kind = !run ? 0 : g.cg > 1 ? static_cast<int>(g.sw) : static_cast<int>(g.sw * 8 + g.kw);
     switch (kind) {
       case 1:
@@ -442,10 +444,10 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
         direct_sums<V, NB, PW>(g, a, acc, start, iy0);
     }
   } else {
-    direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
+    direct_sums<V, NB, PW>(g, a, acc, start, iy0);
   }
 #else
-  direct_sums<V, NB, PW>(g, a, acc, start, a.oy * g.sh - g.pt);
+  direct_sums<V, NB, PW>(g, a, acc, start, iy0);
 #endif
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j) {
