@@ -131,6 +131,54 @@ inline void prefetch_share(const TileArgs& a) {
     _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
 }
 
+// The start of a direct tile at output float `at`: sums zeroed, what they will add to fetched. A
+// residual added before the activation joins the sums in the first pass over K (returned: the
+// residual, or null): each output element's residual is then read before anything is written
+// there, so y may be the residual's bytes (the memory plan writes a residual block's output over
+// its input). The sums start from zero; what they add to (the partial sums of earlier passes, or
+// the bias and residual) is fetched now and joins after the FMAs, so no FMA chain waits on it.
+template <class V, int NB, int PW>
+[[gnu::always_inline]] inline const float* tile_start(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
+                                                      typename V::T (&acc)[PW][NB], int64_t at) {
+  constexpr int B = V::kWidth;
+  const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
+  const float* base = !a.first ? a.y : r_first;
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j)
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      acc[p][j] = V::zero();
+      if (base) _mm_prefetch(reinterpret_cast<const char*>(base + j * g.y_plane + at + p * B), _MM_HINT_T0);
+    }
+  prefetch_share(a);
+  return r_first;
+}
+
+// The end of a direct tile: the sums join the bias (and residual) or the earlier passes' partial
+// sums, and are stored, through the epilogue after the last pass.
+template <class V, int NB, int PW>
+[[gnu::always_inline]] inline void tile_end(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
+                                            typename V::T (&acc)[PW][NB], int64_t at, const float* r_first) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j) {
+    const T bv = V::load(a.bias + j * B);
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) {
+      const int64_t o = j * g.y_plane + at + p * B;
+      acc[p][j] = V::add(acc[p][j], !a.first  ? V::load(a.y + o)
+                                    : r_first ? V::add(bv, V::load(r_first + o))
+                                              : bv);
+    }
+  }
+  if (a.last) return finish_tile<V>(acc, a.y, ep.residual_before ? nullptr : a.r, g.y_plane, at, ep);
+#pragma GCC unroll 8
+  for (int j = 0; j < NB; ++j)
+#pragma GCC unroll 16
+    for (int p = 0; p < PW; ++p) V::store(a.y + j * g.y_plane + at + p * B, acc[p][j]);
+}
+
 // One step of a direct tile: NB weight vectors from w, each pixel's input at xq[p][off]
 // broadcast, NB x PW FMAs.
 template <class V, int NB, int PW>
@@ -378,6 +426,12 @@ template <int NB, int PS, int L, int P>
 }
 #endif
 
+// Which asm run a tile of pixels a column stride apart takes (direct_runs): the column stride of a
+// blocked input (1, 2), 8 x the stride + the taps of a planar image's kernel row (3, 7).
+inline int run_kind(const BlockedGeom& g) {
+  return static_cast<int>(g.cg > 1 ? g.sw : g.sw * 8 + g.kw);
+}
+
 // Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
 // [kx_lo, kx_hi). kRun (direct_runs): AVX2's 2 x 3-6 and 1 x 8-12 tiles sum in the asm runs
 // (run_sums_avx2) where their pixels lie a column stride apart (instantiations of their own: with
@@ -389,21 +443,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   constexpr int B = V::kWidth;
   T acc[PW][NB];
   const int64_t at = (a.oy * g.ow + a.ox0) * B;
-  // A residual added before the activation joins the sums in the first pass over K: each output
-  // element's residual is then read before anything is written there, so y may be the residual's
-  // bytes (the memory plan writes a residual block's output over its input).
-  const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
-  // The sums start from zero; what they add to (the partial sums of earlier passes, or the bias
-  // and residual) is fetched now and joins after the FMAs, so no FMA chain waits on it.
-  const float* base = !a.first ? a.y : r_first;
-#pragma GCC unroll 8
-  for (int j = 0; j < NB; ++j)
-#pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) {
-      acc[p][j] = V::zero();
-      if (base) _mm_prefetch(reinterpret_cast<const char*>(base + j * g.y_plane + at + p * B), _MM_HINT_T0);
-    }
-  prefetch_share(a);
+  const float* r_first = tile_start<V>(g, a, ep, acc, at);
   int64_t start[PW];
   {
     int64_t oy = a.oy, ox = a.ox0;
@@ -420,8 +460,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
     bool run = a.kx_lo == 0 && a.kx_hi == g.kw;
 #pragma GCC unroll 16
     for (int p = 1; p < PW; ++p) run = run && start[p] == start[0] + p * g.sw * g.x_pix;
-    const int kind = !run ? 0 : g.cg > 1 ? static_cast<int>(g.sw) : static_cast<int>(g.sw * 8 + g.kw);
-    switch (kind) {
+    switch (run ? run_kind(g) : 0) {
       case 1:
         run_sums_avx2<NB, 32, 8, PW>(g, a, acc, start, iy0);
         break;
@@ -449,22 +488,7 @@ void direct_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
 #else
   direct_sums<V, NB, PW>(g, a, acc, start, iy0);
 #endif
-#pragma GCC unroll 8
-  for (int j = 0; j < NB; ++j) {
-    const T bv = V::load(a.bias + j * B);
-#pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) {
-      const int64_t o = j * g.y_plane + at + p * B;
-      acc[p][j] = V::add(acc[p][j], !a.first  ? V::load(a.y + o)
-                                    : r_first ? V::add(bv, V::load(r_first + o))
-                                              : bv);
-    }
-  }
-  if (a.last) return finish_tile<V>(acc, a.y, ep.residual_before ? nullptr : a.r, g.y_plane, at, ep);
-#pragma GCC unroll 8
-  for (int j = 0; j < NB; ++j)
-#pragma GCC unroll 16
-    for (int p = 0; p < PW; ++p) V::store(a.y + j * g.y_plane + at + p * B, acc[p][j]);
+  tile_end<V>(g, a, ep, acc, at, r_first);
 }
 
 // Depthwise sums of PW pixels (acc holds the bias): kernel rows [ky_lo, ky_hi), taps kx in
@@ -538,10 +562,77 @@ constexpr std::array<TileFn, sizeof...(P)> depthwise_row(std::integer_sequence<i
   return {depthwise_tile<V, P + 1>...};
 }
 
+// Runs `count` consecutive output pixels from flattened pixel q in tiles, as even_tiles does, in one
+// call (null: tile by tile through the table).
+using RunFn = void (*)(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
+                       int64_t count);
+
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// One tile of NB blocks x P pixels PS bytes apart in the input from pixel (a.oy, a.ox0), every tap,
+// the input blocks [a.ib0, a.ib1) all whole: its sums by the asm runs, then its end.
+template <int NB, int PS, int L, int P>
+[[gnu::always_inline]] inline void run_tile_avx2(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
+  using V = simd::Vec256;
+  constexpr int kSums = NB == 2 ? 6 : 12;  // the asm's operands; the pixels past P stay zero
+  __m256 sums[kSums][NB];
+  auto& acc = *reinterpret_cast<__m256(*)[P][NB]>(&sums);
+#pragma GCC unroll 16
+  for (int p = P; p < kSums; ++p)
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) sums[p][j] = _mm256_setzero_ps();
+  const int64_t at = (a.oy * g.ow + a.ox0) * 8;
+  const float* r_first = tile_start<V>(g, a, ep, acc, at);
+  const int64_t tap_floats = g.cg * NB * 8, n = a.ib1 - a.ib0;
+  const int64_t ws = g.kh * g.kw * tap_floats * int64_t{sizeof(float)}, xs = g.x_plane * int64_t{sizeof(float)};
+  const int64_t iy0 = a.oy * g.sh - g.pt;
+  const float* x0 = a.x + a.ib0 * g.x_plane + (iy0 * g.iw + a.ox0 * g.sw - g.pl) * g.x_pix;
+  const float* w0 = a.w + a.ib0 * g.kh * g.kw * tap_floats;
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    const int64_t iy = iy0 + ky * g.dh;
+    if (iy < 0 || iy >= g.ih) continue;
+    const float* xr = x0 + ky * g.dh * g.iw * g.x_pix;
+    const float* wk = w0 + ky * g.kw * tap_floats;
+    for (int64_t kx = 0; kx < (g.cg == 1 ? 1 : g.kw); ++kx) {
+      if constexpr (NB == 2) {
+        blocks_2x6_avx2<PS, L, P>(sums, wk + kx * tap_floats, xr + kx * g.dw * 8, n, ws, xs);
+      } else {
+        blocks_1x12_avx2<PS, L, P>(reinterpret_cast<__m256(&)[12]>(sums), wk + kx * tap_floats,
+                                   xr + kx * g.dw * 8, n, ws, xs);
+      }
+    }
+  }
+  tile_end<V>(g, a, ep, acc, at, r_first);
+}
+
+// even_tiles for layers whose tiles take the asm runs (direct_runner): the tiles of P and P - 1
+// pixels inside one output row run here, in one loop (called tile by tile, a 64-channel 1x1
+// layer's tiles spent a third of their time outside the run); smaller ones, and those that cross
+// a row end of a flat padded plane, through the table.
+template <int NB, int PS, int L>
+void run_tiles_avx2(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
+                    int64_t count) {
+  constexpr int P = NB == 2 ? 6 : 12;
+  a.kx_lo = 0, a.kx_hi = g.kw;
+  a.oy = q / g.ow, a.ox0 = q % g.ow;
+  for (int64_t tiles = (count + P - 1) / P; tiles > 0; --tiles) {
+    const int64_t n = (count + tiles - 1) / tiles;
+    if (a.ox0 + n > g.ow || n < P - 1)
+      table[n - 1](g, a, ep);
+    else if (n == P)
+      run_tile_avx2<NB, PS, L, P>(g, a, ep);
+    else
+      run_tile_avx2<NB, PS, L, P - 1>(g, a, ep);
+    count -= n;
+    for (a.ox0 += n; a.ox0 >= g.ow; a.ox0 -= g.ow) ++a.oy;
+  }
+}
+#endif
+
 // Runs `count` consecutive output pixels from flattened pixel q in tiles of at most pw, as even as
 // can be (10 pixels by 6: 5 + 5, not 6 + 4): table[n - 1] computes n pixels over all taps.
 inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
-                       int64_t q, int64_t count) {
+                       int64_t q, int64_t count, RunFn run = nullptr) {
+  if (run) return run(g, a, ep, table, q, count);
   a.kx_lo = 0, a.kx_hi = g.kw;
   for (int64_t tiles = (count + pw - 1) / pw; tiles > 0; --tiles) {
     const int64_t n = (count + tiles - 1) / tiles;
@@ -554,12 +645,12 @@ inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, con
 // Runs columns [x0, x1) of output row oy: border pixels one at a time over their inside taps
 // (table[0]), interior pixels in even tiles.
 inline void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
-                        int64_t oy, int64_t x0, int64_t x1) {
+                        int64_t oy, int64_t x0, int64_t x1, RunFn run = nullptr) {
   a.oy = oy;
   for (int64_t ox = x0; ox < x1; ++ox) {
     if (ox >= g.ox_lo && ox < g.ox_hi) {
       const int64_t end = std::min(x1, g.ox_hi);
-      even_tiles(g, a, ep, table, pw, oy * g.ow + ox, end - ox);
+      even_tiles(g, a, ep, table, pw, oy * g.ow + ox, end - ox, run);
       ox = end - 1;
       continue;
     }
@@ -666,6 +757,36 @@ bool direct_run_tiles(const BlockedGeom& g) {
   return V::kWidth == 8 && BlockedTiles<V>::pixels(2) == 6 && direct_runs(g);
 }
 
+// The direct kernel's RunFn for a group of nb blocks, or null: AVX2's asm runs where the layer's
+// tiles take them (direct_run_tiles) and its input has no partial block.
+template <class V>
+RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
+#if defined(__AVX2__) && !defined(__AVX512F__)
+  if constexpr (V::kWidth == 8) {
+    if (!direct_run_tiles<V>(g) || g.last_cg < g.cg) return nullptr;
+    const bool two = nb == 2;
+    switch (run_kind(g)) {
+      case 1:
+        return two ? run_tiles_avx2<2, 32, 8> : run_tiles_avx2<1, 32, 8>;
+      case 2:
+        return two ? run_tiles_avx2<2, 64, 8> : run_tiles_avx2<1, 64, 8>;
+      case 8 + 3:
+        return two ? run_tiles_avx2<2, 4, 3> : run_tiles_avx2<1, 4, 3>;
+      case 8 + 7:
+        return two ? run_tiles_avx2<2, 4, 7> : run_tiles_avx2<1, 4, 7>;
+      case 16 + 3:
+        return two ? run_tiles_avx2<2, 8, 3> : run_tiles_avx2<1, 8, 3>;
+      case 16 + 7:
+        return two ? run_tiles_avx2<2, 8, 7> : run_tiles_avx2<1, 8, 7>;
+      default:
+        return nullptr;
+    }
+  }
+#endif
+  (void)g, (void)nb;
+  return nullptr;
+}
+
 // max_group / pw: the tiles' output blocks and pixels (the quad kernel's: 1 and 6).
 template <class V>
 DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads,
@@ -717,6 +838,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
   const TileFn* table = tile_table ? tile_table : direct_tables<V>(direct_run_tiles<V>(g))[nb - 1].data();
   const int pw = tile_table ? table_pw : BlockedTiles<V>::pixels(static_cast<int>(nb));
+  const RunFn run = tile_table ? nullptr : direct_runner<V>(g, nb);
   TileArgs a{};
   a.x = x;
   a.w = packed + b0 * p.block_floats;
@@ -738,10 +860,10 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
     fetch.per_tile = ((fetch.end - fetch.next) / 64 + tiles - 1) / std::max<int64_t>(tiles, 1);
     a.prefetch = fetch.next < fetch.end ? &fetch : nullptr;
     if (p.flat) {
-      even_tiles(g, a, ep, table, pw, lo, hi - lo);
+      even_tiles(g, a, ep, table, pw, lo, hi - lo, run);
       continue;
     }
-    for (int64_t oy = lo; oy < hi; ++oy) row_segment(g, a, ep, table, pw, oy, 0, g.ow);
+    for (int64_t oy = lo; oy < hi; ++oy) row_segment(g, a, ep, table, pw, oy, 0, g.ow, run);
   }
 }
 
