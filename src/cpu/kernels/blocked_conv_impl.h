@@ -79,10 +79,11 @@ inline void store_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, i
 }
 
 // The epilogue of a whole tile, its activation chosen once: a switch per vector (the general
-// activate()) cost a 64-channel 1x1 tile about as much as a fifth of its FMAs.
+// activate()) cost a 64-channel 1x1 tile about as much as a fifth of its FMAs. Always inlined here,
+// through finish_tile where GCC decides.
 template <class V, int NB, int PW>
-inline void finish_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, int64_t y_plane, int64_t at,
-                        const Epilogue& ep) {
+[[gnu::always_inline]] inline void finish_tile_inline(typename V::T (&acc)[PW][NB], float* y, const float* r,
+                                                      int64_t y_plane, int64_t at, const Epilogue& ep) {
   using T = typename V::T;
   const bool before = ep.residual_before;
   switch (static_cast<ops::Activation>(ep.activation)) {
@@ -97,6 +98,11 @@ inline void finish_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, 
     default:
       return store_tile<V>(acc, y, r, y_plane, at, before, [&](T x) { return activate<V>(x, ep); });
   }
+}
+template <class V, int NB, int PW>
+inline void finish_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, int64_t y_plane, int64_t at,
+                        const Epilogue& ep) {
+  finish_tile_inline<V>(acc, y, r, y_plane, at, ep);
 }
 
 // The next pass's weights, fetched into L2 a share per tile while this pass computes: a deep
@@ -155,8 +161,8 @@ template <class V, int NB, int PW>
 }
 
 // The end of a direct tile: the sums join the bias (and residual) or the earlier passes' partial
-// sums, and are stored, through the epilogue after the last pass.
-template <class V, int NB, int PW>
+// sums, and are stored, through the epilogue after the last pass (kInline: inlined here).
+template <class V, int NB, int PW, bool kInline = false>
 [[gnu::always_inline]] inline void tile_end(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
                                             typename V::T (&acc)[PW][NB], int64_t at, const float* r_first) {
   using T = typename V::T;
@@ -172,7 +178,11 @@ template <class V, int NB, int PW>
                                               : bv);
     }
   }
-  if (a.last) return finish_tile<V>(acc, a.y, ep.residual_before ? nullptr : a.r, g.y_plane, at, ep);
+  if (a.last) {
+    const float* r = ep.residual_before ? nullptr : a.r;
+    if constexpr (kInline) return finish_tile_inline<V>(acc, a.y, r, g.y_plane, at, ep);
+    return finish_tile<V>(acc, a.y, r, g.y_plane, at, ep);
+  }
 #pragma GCC unroll 8
   for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 16
@@ -567,6 +577,39 @@ constexpr std::array<TileFn, sizeof...(P)> depthwise_row(std::integer_sequence<i
 using RunFn = void (*)(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                        int64_t count);
 
+
+// Runs `count` consecutive output pixels from flattened pixel q in tiles of at most pw, as even as
+// can be (10 pixels by 6: 5 + 5, not 6 + 4): table[n - 1] computes n pixels over all taps.
+inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
+                       int64_t q, int64_t count, RunFn run = nullptr) {
+  if (run) return run(g, a, ep, table, q, count);
+  a.kx_lo = 0, a.kx_hi = g.kw;
+  for (int64_t tiles = (count + pw - 1) / pw; tiles > 0; --tiles) {
+    const int64_t n = (count + tiles - 1) / tiles;
+    a.oy = q / g.ow, a.ox0 = q % g.ow;
+    table[n - 1](g, a, ep);
+    q += n, count -= n;
+  }
+}
+
+// Runs columns [x0, x1) of output row oy: border pixels one at a time over their inside taps
+// (table[0]), interior pixels in even tiles.
+inline void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
+                        int64_t oy, int64_t x0, int64_t x1, RunFn run = nullptr) {
+  a.oy = oy;
+  for (int64_t ox = x0; ox < x1; ++ox) {
+    if (ox >= g.ox_lo && ox < g.ox_hi) {
+      const int64_t end = std::min(x1, g.ox_hi);
+      even_tiles(g, a, ep, table, pw, oy * g.ow + ox, end - ox, run);
+      ox = end - 1;
+      continue;
+    }
+    const auto [lo, hi] = taps_inside(ox * g.sw - g.pl, g.kw, g.dw, g.iw);
+    a.oy = oy, a.ox0 = ox, a.kx_lo = lo, a.kx_hi = hi;
+    table[0](g, a, ep);
+  }
+}
+
 #if defined(__AVX2__) && !defined(__AVX512F__)
 // One tile of NB blocks x P pixels PS bytes apart in the input from pixel (a.oy, a.ox0), every tap,
 // the input blocks [a.ib0, a.ib1) all whole: its sums by the asm runs, then its end.
@@ -601,7 +644,7 @@ template <int NB, int PS, int L, int P>
       }
     }
   }
-  tile_end<V>(g, a, ep, acc, at, r_first);
+  tile_end<V, NB, P, true>(g, a, ep, acc, at, r_first);
 }
 
 // even_tiles for layers whose tiles take the asm runs (direct_runner): the tiles of P and P - 1
@@ -614,51 +657,22 @@ void run_tiles_avx2(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const 
   constexpr int P = NB == 2 ? 6 : 12;
   a.kx_lo = 0, a.kx_hi = g.kw;
   a.oy = q / g.ow, a.ox0 = q % g.ow;
-  for (int64_t tiles = (count + P - 1) / P; tiles > 0; --tiles) {
-    const int64_t n = (count + tiles - 1) / tiles;
-    if (a.ox0 + n > g.ow || n < P - 1)
+  // `tiles - small` tiles of P pixels, then `small` of P - 1: even_tiles' split, without its
+  // division per tile.
+  const int64_t tiles = (count + P - 1) / P, small = tiles * P - count;
+  if (small > tiles) return even_tiles(g, a, ep, table, P, q, count);  // tiles below P - 1
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t n = t < tiles - small ? P : P - 1;
+    if (a.ox0 + n > g.ow)
       table[n - 1](g, a, ep);
     else if (n == P)
       run_tile_avx2<NB, PS, L, P>(g, a, ep);
     else
       run_tile_avx2<NB, PS, L, P - 1>(g, a, ep);
-    count -= n;
     for (a.ox0 += n; a.ox0 >= g.ow; a.ox0 -= g.ow) ++a.oy;
   }
 }
 #endif
-
-// Runs `count` consecutive output pixels from flattened pixel q in tiles of at most pw, as even as
-// can be (10 pixels by 6: 5 + 5, not 6 + 4): table[n - 1] computes n pixels over all taps.
-inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
-                       int64_t q, int64_t count, RunFn run = nullptr) {
-  if (run) return run(g, a, ep, table, q, count);
-  a.kx_lo = 0, a.kx_hi = g.kw;
-  for (int64_t tiles = (count + pw - 1) / pw; tiles > 0; --tiles) {
-    const int64_t n = (count + tiles - 1) / tiles;
-    a.oy = q / g.ow, a.ox0 = q % g.ow;
-    table[n - 1](g, a, ep);
-    q += n, count -= n;
-  }
-}
-
-// Runs columns [x0, x1) of output row oy: border pixels one at a time over their inside taps
-// (table[0]), interior pixels in even tiles.
-inline void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
-                        int64_t oy, int64_t x0, int64_t x1, RunFn run = nullptr) {
-  a.oy = oy;
-  for (int64_t ox = x0; ox < x1; ++ox) {
-    if (ox >= g.ox_lo && ox < g.ox_hi) {
-      const int64_t end = std::min(x1, g.ox_hi);
-      even_tiles(g, a, ep, table, pw, oy * g.ow + ox, end - ox, run);
-      ox = end - 1;
-      continue;
-    }
-    const auto [lo, hi] = taps_inside(ox * g.sw - g.pl, g.kw, g.dw, g.iw);
-    a.oy = oy, a.ox0 = ox, a.kx_lo = lo, a.kx_hi = hi;
-    table[0](g, a, ep);
-  }
-}
 
 template <class V>
 struct BlockedTiles {
