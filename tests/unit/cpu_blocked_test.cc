@@ -288,6 +288,7 @@ TEST(CpuBlocked, DirectReadsAPlanarImage) {
       for (auto [h, w, k, stride, pad] : std::vector<std::array<int64_t, 5>>{
                {9, 9, 3, 2, 1},
                {16, 50, 7, 2, 3},
+               {5, 100, 7, 2, 3},  // rows of 50: a 12-pixel tile's rows split too (AVX2)
                {6, 13, 5, 2, 2},
                {5, 8, 1, 1, 0},
                {12, 40, 3, 1, 1},

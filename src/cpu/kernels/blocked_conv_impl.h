@@ -655,6 +655,17 @@ template <int NB, int PS, int L>
 void run_tiles_avx2(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                     int64_t count) {
   constexpr int P = NB == 2 ? 6 : 12;
+  // Rows of at least 4 tiles (a zero-padded first layer's or stride-2 layer's) are tiled row by
+  // row, so that no tile crosses a row end into the general loop; narrower ones (7 x 7, 14 x 14
+  // planes) stay flat: split per row they would take more, smaller tiles, each reloading the
+  // weights (ResNet-50's 3x3 @7 ran 1.3x slower so).
+  if (g.oh > 1 && g.ow >= 4 * P && q % g.ow + count > g.ow) {
+    for (int64_t n; count > 0; q += n, count -= n) {
+      n = std::min(count, g.ow - q % g.ow);
+      run_tiles_avx2<NB, PS, L>(g, a, ep, table, q, n);
+    }
+    return;
+  }
   a.kx_lo = 0, a.kx_hi = g.kw;
   a.oy = q / g.ow, a.ox0 = q % g.ow;
   // `tiles - small` tiles of P pixels, then `small` of P - 1: even_tiles' split, without its
@@ -684,12 +695,23 @@ struct BlockedTiles {
   static constexpr int kDepthwisePixels = 8;
 };
 
+// Whether a conv takes the tiles for pixels a column stride apart (AVX2's asm runs over input
+// blocks): column stride 1 or 2, and a blocked input or a planar image with 3 or 7 undilated taps
+// per kernel row. A tile that crosses a row end checks and takes the general loop.
+inline bool direct_runs(const BlockedGeom& g) {
+  if (g.sw != 1 && g.sw != 2) return false;
+  return g.cg > 1 || (g.dw == 1 && (g.kw == 3 || g.kw == 7));
+}
 // Whether the direct kernel copies its input into a zero-padded buffer first: when the border
-// columns (one-pixel tiles over fewer taps) are a noticeable share of a narrow output row.
+// columns (one-pixel tiles over fewer taps) are a noticeable share of a narrow output row, or when
+// the input is a first layer's image (a few channels: a cheap copy) whose kernel is at least 5
+// wide and takes AVX2's asm runs (direct_runs): ResNet-50's 7x7 stride-2 layer had 3 border columns
+// in 112 and ran 0.87x the time padded (kiln_conv_bench, AVX2, 8 alternated runs); MobileNetV2's
+// 3x3 one has 1 and ran 1.15x slower padded, the copy costing more than its border.
 inline bool direct_pads(const Conv2dShape& s, int64_t b, bool planar_input) {
   const BlockedGeom g = blocked_geom(s, b, planar_input);
   const int64_t border = g.ow - (g.ox_hi - g.ox_lo);
-  return border > 0 && 16 * border > g.ow;
+  return border > 0 && (16 * border > g.ow || (b == 8 && planar_input && g.kw >= 5 && direct_runs(g)));
 }
 
 // The padded input's geometry: every tap of every output inside it.
@@ -759,13 +781,6 @@ struct DirectPlan {
   int64_t span_of(int64_t task) const { return span_major ? task / groups.count : task % spans; }
 };
 
-// Whether a conv takes the tiles for pixels a column stride apart (AVX2's asm runs over input
-// blocks): column stride 1 or 2, and a blocked input or a planar image with 3 or 7 undilated taps
-// per kernel row. A tile that crosses a row end checks and takes the general loop.
-inline bool direct_runs(const BlockedGeom& g) {
-  if (g.sw != 1 && g.sw != 2) return false;
-  return g.cg > 1 || (g.dw == 1 && (g.kw == 3 || g.kw == 7));
-}
 template <class V>
 bool direct_run_tiles(const BlockedGeom& g) {
   return V::kWidth == 8 && BlockedTiles<V>::pixels(2) == 6 && direct_runs(g);
