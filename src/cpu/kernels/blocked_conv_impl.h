@@ -577,7 +577,6 @@ constexpr std::array<TileFn, sizeof...(P)> depthwise_row(std::integer_sequence<i
 using RunFn = void (*)(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                        int64_t count);
 
-
 // Runs `count` consecutive output pixels from flattened pixel q in tiles of at most pw, as even as
 // can be (10 pixels by 6: 5 + 5, not 6 + 4): table[n - 1] computes n pixels over all taps.
 inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
