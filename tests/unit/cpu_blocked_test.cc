@@ -186,6 +186,23 @@ TEST(CpuBlocked, DirectGroupsSplitEvenlyAndTilesCrossRowEnds) {
   }
 }
 
+TEST(CpuBlocked, DirectRunsTakeRowBorders) {
+  // Rows wide enough that the border columns are not copied into a padded plane: on AVX2 the asm
+  // runs take whole rows, the left border pixel's first tap run for the other pixels of its tile
+  // and the right one's last tap for the first (run_borders): stride 1 (both borders) and 2 (left
+  // only, or both on an odd width), tiles of 2 blocks x 6 and 1 block x 12 (3 output blocks),
+  // one pass over K or several (a residual before the activation joins the first).
+  for (int64_t block : test_blocks()) {
+    for (int64_t cin : {2 * block, 40 * block}) {
+      for (auto [h, w, stride] : std::vector<std::array<int64_t, 3>>{{4, 46, 1}, {5, 40, 2}, {3, 81, 2}}) {
+        Case c{cin, h, w, 3 * block, 3, stride, 1, 1, 1};
+        EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, "before"), 0)
+            << "block " << block << " cin " << cin << " " << h << "x" << w << " stride " << stride;
+      }
+    }
+  }
+}
+
 TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
   // The quad kernel (four input channels per broadcast, AVX-512): input channels below, at and
   // above a block and 600 (38 blocks: two passes over K, partial sums kept in y between them),

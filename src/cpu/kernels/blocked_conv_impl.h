@@ -594,7 +594,8 @@ inline void even_tiles(const BlockedGeom& g, TileArgs a, const Epilogue& ep, con
 // Runs columns [x0, x1) of output row oy: border pixels one at a time over their inside taps
 // (table[0]), interior pixels in even tiles.
 inline void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int pw,
-                        int64_t oy, int64_t x0, int64_t x1, RunFn run = nullptr) {
+                        int64_t oy, int64_t x0, int64_t x1, RunFn run = nullptr, bool borders = false) {
+  if (borders && x0 == 0 && x1 == g.ow) return run(g, a, ep, table, oy * g.ow, g.ow);
   a.oy = oy;
   for (int64_t ox = x0; ox < x1; ++ox) {
     if (ox >= g.ox_lo && ox < g.ox_hi) {
@@ -609,17 +610,46 @@ inline void row_segment(const BlockedGeom& g, TileArgs a, const Epilogue& ep, co
   }
 }
 
+// Whether a row task's run takes whole rows, border pixels included (run_tile_avx2's kLeft and
+// kRight): a blocked input, at most one border pixel on each side, missing only its first (left)
+// or last (right) tap of each kernel row, rows of at least two tiles split into tiles of P and
+// P - 1 (run_tiles_avx2). Otherwise a border pixel is a one-pixel tile over its inside taps, at a
+// sixth of a tile's FMAs per weight load: ResNet-50's stride-2 3x3 layers spent ~8% there.
+inline bool run_borders(const BlockedGeom& g, int p) {
+  const int64_t tiles = (g.ow + p - 1) / p;
+  if (g.cg == 1 || g.ow < 2 * p || tiles * p - g.ow > tiles) return false;
+  if (g.ox_lo > 1 || g.ow - g.ox_hi > 1 || (g.ox_lo == 0 && g.ox_hi == g.ow)) return false;
+  const bool left = g.ox_lo == 0 || taps_inside(-g.pl, g.kw, g.dw, g.iw) == std::pair<int64_t, int64_t>{1, g.kw};
+  const bool right = g.ox_hi == g.ow || taps_inside((g.ow - 1) * g.sw - g.pl, g.kw, g.dw, g.iw) ==
+                                            std::pair<int64_t, int64_t>{0, g.kw - 1};
+  return left && right;
+}
+
 #if defined(__AVX2__) && !defined(__AVX512F__)
+// The asm run of a tile of NB blocks x P pixels (sums: the run's operands, P pixels' worth used).
+template <int NB, int PS, int L, int P, class Sums>
+[[gnu::always_inline]] inline void run_avx2(Sums& sums, const float* w, const float* x, int64_t n, int64_t ws,
+                                            int64_t xs) {
+  if constexpr (NB == 2) {
+    blocks_2x6_avx2<PS, L, P>(reinterpret_cast<__m256(&)[6][2]>(sums), w, x, n, ws, xs);
+  } else {
+    blocks_1x12_avx2<PS, L, P>(reinterpret_cast<__m256(&)[12]>(sums), w, x, n, ws, xs);
+  }
+}
+
 // One tile of NB blocks x P pixels PS bytes apart in the input from pixel (a.oy, a.ox0), every tap,
-// the input blocks [a.ib0, a.ib1) all whole: its sums by the asm runs, then its end.
-template <int NB, int PS, int L, int P>
+// the input blocks [a.ib0, a.ib1) all whole: its sums by the asm runs, then its end. kLeft: the
+// tile's first pixel is a row's left border pixel, whose first tap of each kernel row lies in the
+// padding (run_borders): that tap runs for the other P - 1 pixels, on the sums from pixel 1 on;
+// kRight: the last pixel is the right border pixel, whose last tap runs for the first P - 1.
+template <int NB, int PS, int L, int P, bool kLeft = false, bool kRight = false>
 [[gnu::always_inline]] inline void run_tile_avx2(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
   using V = simd::Vec256;
   constexpr int kSums = NB == 2 ? 6 : 12;  // the asm's operands; the pixels past P stay zero
-  __m256 sums[kSums][NB];
+  __m256 sums[kSums + 1][NB];              // + 1: the operands of a run from pixel 1 (kLeft)
   auto& acc = *reinterpret_cast<__m256(*)[P][NB]>(&sums);
 #pragma GCC unroll 16
-  for (int p = P; p < kSums; ++p)
+  for (int p = P; p <= kSums; ++p)
 #pragma GCC unroll 2
     for (int j = 0; j < NB; ++j) sums[p][j] = _mm256_setzero_ps();
   const int64_t at = (a.oy * g.ow + a.ox0) * 8;
@@ -634,16 +664,37 @@ template <int NB, int PS, int L, int P>
     if (iy < 0 || iy >= g.ih) continue;
     const float* xr = x0 + ky * g.dh * g.iw * g.x_pix;
     const float* wk = w0 + ky * g.kw * tap_floats;
-    for (int64_t kx = 0; kx < (g.cg == 1 ? 1 : g.kw); ++kx) {
-      if constexpr (NB == 2) {
-        blocks_2x6_avx2<PS, L, P>(sums, wk + kx * tap_floats, xr + kx * g.dw * 8, n, ws, xs);
-      } else {
-        blocks_1x12_avx2<PS, L, P>(reinterpret_cast<__m256(&)[12]>(sums), wk + kx * tap_floats,
-                                   xr + kx * g.dw * 8, n, ws, xs);
-      }
+    const int64_t kx_end = g.cg == 1 ? 1 : g.kw;
+    for (int64_t kx = 0; kx < kx_end; ++kx) {
+      const float* w = wk + kx * tap_floats;
+      const float* x = xr + kx * g.dw * 8;
+      if (kLeft && kx == 0)
+        run_avx2<NB, PS, L, P - 1>(sums[1], w, x + PS / sizeof(float), n, ws, xs);
+      else if (kRight && kx == kx_end - 1)
+        run_avx2<NB, PS, L, P - 1>(sums, w, x, n, ws, xs);
+      else
+        run_avx2<NB, PS, L, P>(sums, w, x, n, ws, xs);
     }
   }
   tile_end<V, NB, P, true>(g, a, ep, acc, at, r_first);
+}
+
+// A tile holding a row's border pixel, out of line: inlined beside the others, its run from
+// pixel 1 on cost the whole loop its registers (a stride-2 3x3 layer ran 1.4x slower).
+template <int NB, int PS, int L, int P, bool kLeft, bool kRight>
+[[gnu::noinline]] void run_border_tile_avx2(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
+  run_tile_avx2<NB, PS, L, P, kLeft, kRight>(g, a, ep);
+}
+
+// run_tile_avx2 for a tile that may hold a row's border pixel (run_borders).
+template <int NB, int PS, int L, int P>
+[[gnu::always_inline]] inline void run_tile_in_row(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
+                                                   bool left, bool right) {
+  if constexpr (L == 8) {
+    if (left) return run_border_tile_avx2<NB, PS, L, P, true, false>(g, a, ep);
+    if (right) return run_border_tile_avx2<NB, PS, L, P, false, true>(g, a, ep);
+  }
+  run_tile_avx2<NB, PS, L, P>(g, a, ep);
 }
 
 // even_tiles for layers whose tiles take the asm runs (direct_runner): the tiles of P and P - 1
@@ -673,12 +724,13 @@ void run_tiles_avx2(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const 
   if (small > tiles) return even_tiles(g, a, ep, table, P, q, count);  // tiles below P - 1
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t n = t < tiles - small ? P : P - 1;
+    const bool left = a.ox0 < g.ox_lo, right = a.ox0 + n > g.ox_hi;  // whole rows (run_borders)
     if (a.ox0 + n > g.ow)
       table[n - 1](g, a, ep);
     else if (n == P)
-      run_tile_avx2<NB, PS, L, P>(g, a, ep);
+      run_tile_in_row<NB, PS, L, P>(g, a, ep, left, right);
     else
-      run_tile_avx2<NB, PS, L, P - 1>(g, a, ep);
+      run_tile_in_row<NB, PS, L, P - 1>(g, a, ep, left, right);
     for (a.ox0 += n; a.ox0 >= g.ow; a.ox0 -= g.ow) ++a.oy;
   }
 }
@@ -867,6 +919,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   const TileFn* table = tile_table ? tile_table : direct_tables<V>(direct_run_tiles<V>(g))[nb - 1].data();
   const int pw = tile_table ? table_pw : BlockedTiles<V>::pixels(static_cast<int>(nb));
   const RunFn run = tile_table ? nullptr : direct_runner<V>(g, nb);
+  const bool borders = run && run_borders(g, pw);
   TileArgs a{};
   a.x = x;
   a.w = packed + b0 * p.block_floats;
@@ -891,7 +944,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
       even_tiles(g, a, ep, table, pw, lo, hi - lo, run);
       continue;
     }
-    for (int64_t oy = lo; oy < hi; ++oy) row_segment(g, a, ep, table, pw, oy, 0, g.ow, run);
+    for (int64_t oy = lo; oy < hi; ++oy) row_segment(g, a, ep, table, pw, oy, 0, g.ow, run, borders);
   }
 }
 
