@@ -144,8 +144,9 @@ inline void prefetch_share(const TileArgs& a) {
 // its input). The sums start from zero; what they add to (the partial sums of earlier passes, or
 // the bias and residual) is fetched now and joins after the FMAs, so no FMA chain waits on it.
 template <class V, int NB, int PW>
-[[gnu::always_inline]] inline const float* tile_start(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
-                                                      typename V::T (&acc)[PW][NB], int64_t at) {
+[[gnu::always_inline]] inline const float* tile_start(const BlockedGeom& g, const TileArgs& a,
+                                                      const Epilogue& ep, typename V::T (&acc)[PW][NB],
+                                                      int64_t at) {
   constexpr int B = V::kWidth;
   const float* r_first = a.first && ep.residual_before ? a.r : nullptr;
   const float* base = !a.first ? a.y : r_first;
@@ -438,9 +439,7 @@ template <int NB, int PS, int L, int P>
 
 // Which asm run a tile of pixels a column stride apart takes (direct_runs): the column stride of a
 // blocked input (1, 2), 8 x the stride + the taps of a planar image's kernel row (3, 7).
-inline int run_kind(const BlockedGeom& g) {
-  return static_cast<int>(g.cg > 1 ? g.sw : g.sw * 8 + g.kw);
-}
+inline int run_kind(const BlockedGeom& g) { return static_cast<int>(g.cg > 1 ? g.sw : g.sw * 8 + g.kw); }
 
 // Direct conv: NB output blocks x PW consecutive output pixels from (oy, ox0), taps kx in
 // [kx_lo, kx_hi). kRun (direct_runs): AVX2's 2 x 3-6 and 1 x 8-12 tiles sum in the asm runs
@@ -619,7 +618,8 @@ inline bool run_borders(const BlockedGeom& g, int p) {
   const int64_t tiles = (g.ow + p - 1) / p;
   if (g.cg == 1 || g.ow < 2 * p || tiles * p - g.ow > tiles) return false;
   if (g.ox_lo > 1 || g.ow - g.ox_hi > 1 || (g.ox_lo == 0 && g.ox_hi == g.ow)) return false;
-  const bool left = g.ox_lo == 0 || taps_inside(-g.pl, g.kw, g.dw, g.iw) == std::pair<int64_t, int64_t>{1, g.kw};
+  const bool left =
+      g.ox_lo == 0 || taps_inside(-g.pl, g.kw, g.dw, g.iw) == std::pair<int64_t, int64_t>{1, g.kw};
   const bool right = g.ox_hi == g.ow || taps_inside((g.ow - 1) * g.sw - g.pl, g.kw, g.dw, g.iw) ==
                                             std::pair<int64_t, int64_t>{0, g.kw - 1};
   return left && right;
@@ -643,7 +643,8 @@ template <int NB, int PS, int L, int P, class Sums>
 // padding (run_borders): that tap runs for the other P - 1 pixels, on the sums from pixel 1 on;
 // kRight: the last pixel is the right border pixel, whose last tap runs for the first P - 1.
 template <int NB, int PS, int L, int P, bool kLeft = false, bool kRight = false>
-[[gnu::always_inline]] inline void run_tile_avx2(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep) {
+[[gnu::always_inline]] inline void run_tile_avx2(const BlockedGeom& g, const TileArgs& a,
+                                                 const Epilogue& ep) {
   using V = simd::Vec256;
   constexpr int kSums = NB == 2 ? 6 : 12;  // the asm's operands; the pixels past P stay zero
   __m256 sums[kSums + 1][NB];              // + 1: the operands of a run from pixel 1 (kLeft)
@@ -655,7 +656,8 @@ template <int NB, int PS, int L, int P, bool kLeft = false, bool kRight = false>
   const int64_t at = (a.oy * g.ow + a.ox0) * 8;
   const float* r_first = tile_start<V>(g, a, ep, acc, at);
   const int64_t tap_floats = g.cg * NB * 8, n = a.ib1 - a.ib0;
-  const int64_t ws = g.kh * g.kw * tap_floats * int64_t{sizeof(float)}, xs = g.x_plane * int64_t{sizeof(float)};
+  const int64_t ws = g.kh * g.kw * tap_floats * int64_t{sizeof(float)},
+                xs = g.x_plane * int64_t{sizeof(float)};
   const int64_t iy0 = a.oy * g.sh - g.pt;
   const float* x0 = a.x + a.ib0 * g.x_plane + (iy0 * g.iw + a.ox0 * g.sw - g.pl) * g.x_pix;
   const float* w0 = a.w + a.ib0 * g.kh * g.kw * tap_floats;
@@ -688,8 +690,8 @@ template <int NB, int PS, int L, int P, bool kLeft, bool kRight>
 
 // run_tile_avx2 for a tile that may hold a row's border pixel (run_borders).
 template <int NB, int PS, int L, int P>
-[[gnu::always_inline]] inline void run_tile_in_row(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
-                                                   bool left, bool right) {
+[[gnu::always_inline]] inline void run_tile_in_row(const BlockedGeom& g, const TileArgs& a,
+                                                   const Epilogue& ep, bool left, bool right) {
   if constexpr (L == 8) {
     if (left) return run_border_tile_avx2<NB, PS, L, P, true, false>(g, a, ep);
     if (right) return run_border_tile_avx2<NB, PS, L, P, false, true>(g, a, ep);
@@ -724,7 +726,9 @@ void run_tiles_avx2(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const 
   if (small > tiles) return even_tiles(g, a, ep, table, P, q, count);  // tiles below P - 1
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t n = t < tiles - small ? P : P - 1;
-    const bool left = a.ox0 < g.ox_lo, right = a.ox0 + n > g.ox_hi;  // whole rows (run_borders)
+    // A row's border pixels (whole rows: run_borders).
+    const bool left = a.ox0 < g.ox_lo;
+    const bool right = a.ox0 + n > g.ox_hi;
     if (a.ox0 + n > g.ow)
       table[n - 1](g, a, ep);
     else if (n == P)
