@@ -10,6 +10,7 @@
 #include "cpu/tactics/conv_shape.h"
 #include "cpu/tactics/fused.h"
 #include "ops/blocked_layout.h"
+#include "ops/fused_elementwise_chain.h"
 #include "ops/infer_graph.h"
 
 namespace kiln::cpu {
@@ -35,12 +36,33 @@ bool reads_planar(const ir::Node& n, int64_t b) {
   return s && s->group == 1 && !fits_blocks(s->in_c, b);
 }
 
+// Elementwise ops whose arithmetic keeps a blocked tensor's padding lanes finite.
+bool keeps_finite(const std::string& op) {
+  static const std::set<std::string> kOps = {"Add",  "Sub",       "Mul",         "Max",
+                                             "Min",  "Relu",      "Clip",        "Sigmoid",
+                                             "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish"};
+  return kOps.count(op) != 0;
+}
+
+bool is_elementwise_chain(const ir::Node& n) { return n.domain == "kiln" && n.op_type == "ElementwiseChain"; }
+
+// A kiln.ElementwiseChain whose operands are all scalars (so it means the same on any layout) and
+// whose steps keep padding lanes finite (PP-OCRv4's learnable affine x * a + b after each
+// activation: as a planar layer it cost every conv of its backbone two reorders).
+bool blockable_chain(const ir::Node& n) {
+  for (size_t i = 1; i < n.inputs.size(); ++i)
+    if (n.inputs[i] && !(n.inputs[i]->is_constant() && n.inputs[i]->constant->numel() == 1)) return false;
+  auto steps = ops::read_chain(n);
+  if (!steps) return false;
+  for (const ops::ChainStep& step : *steps)
+    if (!keeps_finite(step.op_type)) return false;
+  return true;
+}
+
 bool is_follower_op(const ir::Node& n) {
-  static const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Max", "Min"};
-  static const std::set<std::string> kUnary = {"Relu",      "Clip",        "Sigmoid",  "Tanh",
-                                               "LeakyRelu", "HardSigmoid", "HardSwish"};
-  return n.domain.empty() && (kBinary.count(n.op_type) || kUnary.count(n.op_type) || n.op_type == "Concat" ||
-                              n.op_type == "MaxPool" || n.op_type == "Split" || n.op_type == "Resize");
+  if (is_elementwise_chain(n)) return blockable_chain(n);
+  static const std::set<std::string> kOther = {"Concat", "MaxPool", "Split", "Resize"};
+  return n.domain.empty() && (keeps_finite(n.op_type) || kOther.count(n.op_type));
 }
 
 // Channel sizes of a Split along axis 1 (nullopt: not a split into whole blocks).
@@ -97,6 +119,7 @@ bool pads_channels_with_zeros(const ir::Node& n) {
 
 // Whether act(0) == 0 for the node's activation (so zero padding lanes stay zero through it).
 bool keeps_zero(const ir::Node& n) {
+  if (is_elementwise_chain(n)) return false;  // x * a + b
   const std::string act = n.op_type == "Conv"  ? ""
                           : n.domain == "kiln" ? n.attr_string("activation", "")
                                                : n.op_type;
@@ -156,6 +179,10 @@ bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::V
     for (size_t i = 1; i < n.inputs.size(); ++i)
       if (n.inputs[i] && !n.inputs[i]->is_constant()) return false;
   }
+  // A constant operand broadcasts the same way on the blocked layout only as a scalar (one of
+  // [1, C, 1, 1] would meet the blocked [N, C/b, H, W, b] along the wrong axes).
+  for (const ir::Value* v : n.inputs)
+    if (v && v->is_constant() && v->constant->numel() != 1) return false;
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/blocked_layout.h"
+#include "ops/fused_elementwise_chain.h"
 #include "tactic_test_util.h"
 
 namespace kiln::testing {
@@ -150,6 +151,48 @@ TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
   ASSERT_TRUE(r.has_value()) << r.status().message();
   EXPECT_EQ(r->blocked, 7);   // 3 convs, Split, Resize, MaxPool, Concat
   EXPECT_EQ(r->reorders, 2);  // in at the first conv, out at the last
+  const Tensor got = run_reference(*net.g, input);
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+}
+
+TEST(CpuLayout, ScalarChainsStayBlockedPerChannelConstantsDoNot) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  Net net;
+  ir::Value* x = net.input({1, 20, 6, 7});
+  ir::Value* a = net.node("HardSwish", {net.conv(x, 20, 20, 1)});
+  // PP-OCRv4's learnable affine after an activation, fused: a kiln.ElementwiseChain x * 0.75 + 0.25.
+  auto chain = std::make_unique<ir::Node>();
+  chain->op_type = "ElementwiseChain";
+  chain->domain = "kiln";
+  chain->opset = 1;
+  chain->name = "affine";
+  chain->inputs = {a, net.constant(Tensor::from_floats({}, {0.75f})),
+                   net.constant(Tensor::from_floats({}, {0.25f}))};
+  ops::write_chain(*chain,
+                   {{"Mul", 17, {}, {ops::kRunningValue, 1}}, {"Add", 17, {}, {ops::kRunningValue, 2}}});
+  ir::Value* affine = net.g->create_value("affine_out");
+  chain->outputs = {affine};
+  net.g->add_node(std::move(chain));
+  ir::Value* r = net.node("Relu", {net.conv(affine, 20, 20, 3, 20)});
+  // A per-channel constant: broadcast along C, which the blocked layout does not have.
+  ir::Value* scaled = net.node("Mul", {r, net.constant(random_f32({1, 20, 1, 1}, 5))});
+  net.g->outputs = {net.conv(scaled, 20, 12, 1)};
+  ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+  const Tensor input = random_f32({1, 20, 6, 7}, 4);
+  const Tensor want = run_reference(*net.g, input);
+  auto res = cpu::apply_blocked_layout(*net.g, cpu::host_isa());
+  ASSERT_TRUE(res.has_value()) << res.status().message();
+  EXPECT_EQ(res->blocked, 6);  // conv, HardSwish, the chain, depthwise, Relu; the last conv
+  EXPECT_EQ(res->runs, 2);
+  int chains_blocked = 0, muls_planar = 0;
+  for (const auto& n : net.g->nodes()) {
+    if (n->op_type == "ElementwiseChain") chains_blocked += n->outputs[0]->shape.size() == 5;
+    if (n->op_type == "Mul") muls_planar += n->outputs[0]->shape.size() == 4;
+  }
+  EXPECT_EQ(chains_blocked, 1);
+  EXPECT_EQ(muls_planar, 1);
   const Tensor got = run_reference(*net.g, input);
   ASSERT_EQ(got.shape(), want.shape());
   for (int64_t i = 0; i < got.numel(); ++i)
