@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 
 #include "cpu/kernels/blocked_geom.h"
 #include "cpu/ukernels/gemm_impl.h"
@@ -122,28 +121,13 @@ void depthwise_rows_act(const BlockedGeom& g, const float* x, const float* w, co
   }
 }
 
-// depthwise_rows_act with the epilogue's activation chosen once: ReLU and Clip as a min/max pair,
-// none as nothing, any other through activate()'s switch per vector.
+// depthwise_rows_act with the epilogue's activation chosen once (with_activation).
 template <class V, int KW, int SW>
 void depthwise_rows(const BlockedGeom& g, const float* x, const float* w, const float* bias, float* y,
                     const float* r, int64_t oy0, int64_t oy1, const Epilogue& ep) {
-  using T = typename V::T;
-  const bool before = ep.residual_before;
-  switch (static_cast<ops::Activation>(ep.activation)) {
-    case ops::Activation::kNone:
-      return depthwise_rows_act<V, KW, SW>(g, x, w, bias, y, r, oy0, oy1, before, [](T v) { return v; });
-    case ops::Activation::kRelu:
-    case ops::Activation::kClip: {
-      const bool relu = static_cast<ops::Activation>(ep.activation) == ops::Activation::kRelu;
-      const T lo = relu ? V::zero() : V::set1(ep.alpha);
-      const T hi = V::set1(relu ? std::numeric_limits<float>::infinity() : ep.beta);
-      return depthwise_rows_act<V, KW, SW>(g, x, w, bias, y, r, oy0, oy1, before,
-                                           [=](T v) { return V::min(V::max(v, lo), hi); });
-    }
-    default:
-      return depthwise_rows_act<V, KW, SW>(g, x, w, bias, y, r, oy0, oy1, before,
-                                           [&](T v) { return activate<V>(v, ep); });
-  }
+  with_activation<V>(ep, [&](auto act) {
+    depthwise_rows_act<V, KW, SW>(g, x, w, bias, y, r, oy0, oy1, ep.residual_before, act);
+  });
 }
 
 using DepthwiseRowsFn = void (*)(const BlockedGeom&, const float*, const float*, const float*, float*,

@@ -45,6 +45,35 @@ inline typename V::T activate(typename V::T x, const Epilogue& ep) {
   return x;
 }
 
+/// Calls f(act) with `act` the epilogue's activation as a function of one vector, chosen once:
+/// the common ones inline, the others through activate()'s switch per vector (which cost a
+/// 64-channel 1x1 tile about a fifth of its FMAs).
+template <class V, class F>
+[[gnu::always_inline]] inline void with_activation(const Epilogue& ep, F&& f) {
+  using T = typename V::T;
+  switch (static_cast<Act>(ep.activation)) {
+    case Act::kNone:
+      return f([](T x) { return x; });
+    case Act::kRelu:
+      return f([](T x) { return V::max(x, V::zero()); });
+    case Act::kClip: {
+      const T lo = V::set1(ep.alpha), hi = V::set1(ep.beta);
+      return f([=](T x) { return V::min(V::max(x, lo), hi); });
+    }
+    case Act::kHardSwish:
+      return f([](T x) {
+        return V::mul(
+            x, V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
+      });
+    case Act::kLeakyRelu: {
+      const T alpha = V::set1(ep.alpha);
+      return f([=](T x) { return V::select_lt(x, V::zero(), V::mul(x, alpha), x); });
+    }
+    default:
+      return f([&](T x) { return activate<V>(x, ep); });
+  }
+}
+
 /// The epilogue on one output vector of a blocked layout's b channels (bias already added); `r`
 /// is the residual at the same place, or null.
 template <class V>
