@@ -185,7 +185,11 @@ TEST(CpuConvTranspose, KernelEqualsStrideWithEpilogues) {
     int64_t n, cin, h, w, cout, k;
   };
   for (const Case& c :
-       std::vector<Case>{{1, 24, 5, 7, 24, 2}, {2, 3, 4, 9, 1, 2}, {1, 8, 3, 3, 9, 3}, {1, 5, 17, 2, 7, 2}}) {
+       std::vector<Case>{{1, 24, 5, 7, 24, 2},
+                         {2, 3, 4, 9, 1, 2},
+                         {1, 8, 3, 3, 9, 3},
+                         {1, 5, 17, 2, 7, 2},
+                         {1, 400, 6, 5, 6, 2}}) {  // (several blocks over K; tasks of a few input rows)
     for (std::string act : {"", "Relu", "Sigmoid"}) {
       for (bool residual : {false, true}) {
         const bool fused = !act.empty() || residual;

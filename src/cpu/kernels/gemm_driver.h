@@ -44,6 +44,42 @@ inline int64_t gemm_panel_floats(const GemmUkernel& uk, int64_t k, int64_t n) {
   return gemm_blocking(uk, k, n).scratch_floats(uk.nr);
 }
 
+/// The tiles of column panels [t0, t1) and row tiles [r0, r1) of C = A * B, on the calling thread
+/// (one task of gemm_run); `slices` holds bl.scratch_floats(NR) floats, or is null when pack_b
+/// never writes.
+template <typename PackB>
+void gemm_range(const GemmUkernel& uk, const GemmBlocking& bl, int64_t m, int64_t n, int64_t k,
+                const float* a_packed, PackB&& pack_b, float* c, int64_t ldc, const Epilogue& ep,
+                float* slices, int64_t t0, int64_t t1, int64_t r0, int64_t r1) {
+  const int64_t mr = uk.mr, nr = uk.nr;
+  // At least one block: with K = 0 the tiles still write C (the epilogue of zero sums).
+  const int64_t k_blocks = std::max<int64_t>(1, ceil_div(k, bl.kc));
+  const Epilogue none;
+  const float* b[kGemmMaxPanels];
+  for (int64_t tb = t0; tb < t1; tb += bl.panels) {
+    const int64_t te = std::min(t1, tb + bl.panels);
+    for (int64_t kb = 0; kb < k_blocks; ++kb) {
+      const int64_t k0 = kb * bl.kc, k1 = std::min(k, k0 + bl.kc);
+      const bool first = kb == 0, last = kb + 1 == k_blocks;
+      for (int64_t t = tb; t < te; ++t)
+        b[t - tb] = pack_b(t * nr, k0, k1, slices ? slices + (t - tb) * bl.kc * nr : nullptr);
+      for (int64_t rb = r0; rb < r1; rb += bl.m_tiles) {
+        const int64_t re = std::min(r1, rb + bl.m_tiles);
+        for (int64_t t = tb; t < te; ++t) {
+          const int64_t n0 = t * nr;
+          const int n_count = static_cast<int>(std::min(nr, n - n0));
+          for (int64_t r = rb; r < re; ++r) {
+            const int64_t m0 = r * mr;
+            const int m_count = static_cast<int>(std::min(mr, m - m0));
+            uk.tile(k1 - k0, a_packed + r * mr * k + k0 * mr, b[t - tb], c + m0 * ldc + n0, ldc, m_count,
+                    n_count, last ? ep : none, m0, n0, !first);
+          }
+        }
+      }
+    }
+  }
+}
+
 /// `pack_b(n0, k0, k1, out) -> slice`: rows [k0, k1) of the B panel of columns [n0, n0 + NR),
 /// packed into `out` ((k1 - k0) x NR floats) or a pointer to that slice packed at build time.
 /// `scratch` holds pool.threads() x gemm_panel_floats(uk, k, n) floats (64-byte aligned), or is null
@@ -63,37 +99,12 @@ void gemm_run(const GemmUkernel& uk, ThreadPool& pool, int64_t m, int64_t n, int
   if (threads > 1 && n_chunks < 2 * threads) m_chunks = std::min(m_tiles, ceil_div(2 * threads, n_chunks));
   const GemmBlocking bl = blocking ? *blocking : gemm_blocking(uk, k, n);
   const int64_t scratch_floats = bl.scratch_floats(nr);
-  // At least one block: with K = 0 the tiles still write C (the epilogue of zero sums).
-  const int64_t k_blocks = std::max<int64_t>(1, ceil_div(k, bl.kc));
-  const Epilogue none;
   pool.parallel_for(n_chunks * m_chunks, [&](int64_t task, int thread) {
     const int64_t nc = task / m_chunks, mc = task % m_chunks;
     const int64_t t0 = n_tiles * nc / n_chunks, t1 = n_tiles * (nc + 1) / n_chunks;
     const int64_t r0 = m_tiles * mc / m_chunks, r1 = m_tiles * (mc + 1) / m_chunks;
-    float* slices = scratch ? scratch + scratch_floats * thread : nullptr;
-    const float* b[kGemmMaxPanels];
-    for (int64_t tb = t0; tb < t1; tb += bl.panels) {
-      const int64_t te = std::min(t1, tb + bl.panels);
-      for (int64_t kb = 0; kb < k_blocks; ++kb) {
-        const int64_t k0 = kb * bl.kc, k1 = std::min(k, k0 + bl.kc);
-        const bool first = kb == 0, last = kb + 1 == k_blocks;
-        for (int64_t t = tb; t < te; ++t)
-          b[t - tb] = pack_b(t * nr, k0, k1, slices ? slices + (t - tb) * bl.kc * nr : nullptr);
-        for (int64_t rb = r0; rb < r1; rb += bl.m_tiles) {
-          const int64_t re = std::min(r1, rb + bl.m_tiles);
-          for (int64_t t = tb; t < te; ++t) {
-            const int64_t n0 = t * nr;
-            const int n_count = static_cast<int>(std::min(nr, n - n0));
-            for (int64_t r = rb; r < re; ++r) {
-              const int64_t m0 = r * mr;
-              const int m_count = static_cast<int>(std::min(mr, m - m0));
-              uk.tile(k1 - k0, a_packed + r * mr * k + k0 * mr, b[t - tb], c + m0 * ldc + n0, ldc, m_count,
-                      n_count, last ? ep : none, m0, n0, !first);
-            }
-          }
-        }
-      }
-    }
+    gemm_range(uk, bl, m, n, k, a_packed, pack_b, c, ldc, ep,
+               scratch ? scratch + scratch_floats * thread : nullptr, t0, t1, r0, r1);
   });
 }
 

@@ -84,9 +84,10 @@ inline typename V::T blocked_finish(typename V::T y, const Epilogue& ep, const f
   return y;
 }
 
-/// The epilogue on one vector of row m, columns [n, n + count).
-template <class V>
-inline typename V::T finish(typename V::T y, const Epilogue& ep, int64_t m, int64_t n, int count) {
+/// The epilogue on one vector of row m, columns [n, n + count), with the activation `act`.
+template <class V, class Act>
+[[gnu::always_inline]] inline typename V::T finish_with(typename V::T y, const Epilogue& ep, int64_t m,
+                                                        int64_t n, int count, Act act) {
   constexpr int W = V::kWidth;
   if (ep.bias_row) y = V::add(y, V::set1(ep.bias_row[m]));
   if (ep.bias_col) y = V::add(y, count == W ? V::load(ep.bias_col + n) : V::load_n(ep.bias_col + n, count));
@@ -94,12 +95,18 @@ inline typename V::T finish(typename V::T y, const Epilogue& ep, int64_t m, int6
     const float* r = ep.residual + m * ep.ldr + n;
     y = V::add(y, count == W ? V::load(r) : V::load_n(r, count));
   }
-  y = activate<V>(y, ep);
+  y = act(y);
   if (ep.residual && !ep.residual_before) {
     const float* r = ep.residual + m * ep.ldr + n;
     y = V::add(y, count == W ? V::load(r) : V::load_n(r, count));
   }
   return y;
+}
+
+/// The epilogue on one vector of row m, columns [n, n + count).
+template <class V>
+inline typename V::T finish(typename V::T y, const Epilogue& ep, int64_t m, int64_t n, int count) {
+  return finish_with<V>(y, ep, m, n, count, [&](typename V::T x) { return activate<V>(x, ep); });
 }
 
 template <class V, int MR, int NV>
@@ -141,23 +148,25 @@ void tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int 
   }
   const bool plain =
       !ep.bias_row && !ep.bias_col && !ep.residual && ep.activation == static_cast<int>(Act::kNone);
-  for (int i = 0; i < m_count; ++i) {
+  with_activation<V>(ep, [&](auto act) {
+    for (int i = 0; i < m_count; ++i) {
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) {
-      int count = n_count - j * W;
-      if (count <= 0) break;
-      if (count > W) count = W;
-      float* dst = c + i * ldc + j * W;
-      T y = acc[i][j];
-      if (accumulate) y = V::add(y, count == W ? V::load(dst) : V::load_n(dst, count));
-      if (!plain) y = finish<V>(y, ep, m0 + i, n0 + j * W, count);
-      if (count == W) {
-        V::store(dst, y);
-      } else {
-        V::store_n(dst, y, count);
+      for (int j = 0; j < NV; ++j) {
+        int count = n_count - j * W;
+        if (count <= 0) break;
+        if (count > W) count = W;
+        float* dst = c + i * ldc + j * W;
+        T y = acc[i][j];
+        if (accumulate) y = V::add(y, count == W ? V::load(dst) : V::load_n(dst, count));
+        if (!plain) y = finish_with<V>(y, ep, m0 + i, n0 + j * W, count, act);
+        if (count == W) {
+          V::store(dst, y);
+        } else {
+          V::store_n(dst, y, count);
+        }
       }
     }
-  }
+  });
 }
 
 template <class V, int NV>
@@ -205,19 +214,21 @@ void row_panel(int64_t k, const float* a, const float* b, float* c, int n_count,
 template <class V>
 void apply_epilogue(float* y, int64_t ldy, int64_t m, int64_t n, const Epilogue& ep, int64_t m0, int64_t n0) {
   constexpr int W = V::kWidth;
-  for (int64_t i = 0; i < m; ++i) {
-    float* row = y + i * ldy;
-    for (int64_t j = 0; j < n; j += W) {
-      int count = n - j < W ? static_cast<int>(n - j) : W;
-      typename V::T v = count == W ? V::load(row + j) : V::load_n(row + j, count);
-      v = finish<V>(v, ep, m0 + i, n0 + j, count);
-      if (count == W) {
-        V::store(row + j, v);
-      } else {
-        V::store_n(row + j, v, count);
+  with_activation<V>(ep, [&](auto act) {
+    for (int64_t i = 0; i < m; ++i) {
+      float* row = y + i * ldy;
+      for (int64_t j = 0; j < n; j += W) {
+        int count = n - j < W ? static_cast<int>(n - j) : W;
+        typename V::T v = count == W ? V::load(row + j) : V::load_n(row + j, count);
+        v = finish_with<V>(v, ep, m0 + i, n0 + j, count, act);
+        if (count == W) {
+          V::store(row + j, v);
+        } else {
+          V::store_n(row + j, v, count);
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace kiln::cpu::detail
