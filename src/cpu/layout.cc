@@ -120,6 +120,9 @@ bool pads_channels_with_zeros(const ir::Node& n) {
 // Whether act(0) == 0 for the node's activation (so zero padding lanes stay zero through it).
 bool keeps_zero(const ir::Node& n) {
   if (is_elementwise_chain(n)) return false;  // x * a + b
+  const std::vector<float> affine =
+      n.domain == "kiln" ? n.attr_floats("output_affine") : std::vector<float>{};
+  if (affine.size() == 2 && affine[1] != 0) return false;
   const std::string act = n.op_type == "Conv"  ? ""
                           : n.domain == "kiln" ? n.attr_string("activation", "")
                                                : n.op_type;

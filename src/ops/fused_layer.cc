@@ -71,6 +71,7 @@ struct Epilogue {
   Activation activation = Activation::kNone;
   std::vector<float> params;
   enum class Residual { kNone, kBefore, kAfter } residual = Residual::kNone;
+  std::vector<float> affine;  // {scale, shift} after the activation, or empty
 };
 
 Expected<Epilogue> read_epilogue(const ir::Node& node) {
@@ -88,6 +89,10 @@ Expected<Epilogue> read_epilogue(const ir::Node& node) {
                             std::to_string(activation_param_count(e.activation)) +
                             " activation_params, got " + std::to_string(e.params.size()));
   }
+  e.affine = node.attr_floats("output_affine");
+  if (!e.affine.empty() && e.affine.size() != 2)
+    return invalid_argument(node.describe() + ": output_affine takes 2 floats {scale, shift}, got " +
+                            std::to_string(e.affine.size()));
   const std::string pos = node.attr_string("residual_position", "");
   if (pos == "before")
     e.residual = Epilogue::Residual::kBefore;
@@ -140,10 +145,14 @@ Status add_broadcast(const RunContext& ctx, Tensor& y, const Tensor& t, bool las
 
 template <typename T>
 void activate_all(const Epilogue& e, Tensor& y) {
-  if (e.activation == Activation::kNone) return;
+  if (e.activation == Activation::kNone && e.affine.empty()) return;
   T* p = y.data<T>();
-  for (int64_t i = 0; i < y.numel(); ++i)
-    p[i] = static_cast<T>(activate(e.activation, e.params, static_cast<compute_t<T>>(p[i])));
+  using C = compute_t<T>;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    C v = activate(e.activation, e.params, static_cast<C>(p[i]));
+    if (!e.affine.empty()) v = v * C(e.affine[0]) + C(e.affine[1]);
+    p[i] = static_cast<T>(v);
+  }
 }
 
 Status run(RunContext& ctx) {
@@ -199,6 +208,7 @@ Cost cost(const ir::Node& node, std::span<const TensorType> in, std::span<const 
   }
   if (e->base == "MatMul" && in.size() > 2 && in[2].dtype != DataType::kUndefined) per_element += 1;
   if (e->residual != Epilogue::Residual::kNone) per_element += 1;
+  if (!e->affine.empty()) per_element += 2;
   if (!out.empty()) c.flops += per_element * known_numel(out[0]);
   return c;
 }

@@ -3,14 +3,17 @@
 //
 //   y = base(inputs 0..2)             the base op's reference (FusedMatMul: MatMul(A, B) + bias,
 //                                     its input 2 broadcast along the last axis)
-//   residual_position "before":  y = act(y + R)
-//   residual_position "after":   y = act(y) + R
-//   otherwise:                   y = act(y)
+//   residual_position "before":  y = aff(act(y + R))
+//   residual_position "after":   y = aff(act(y)) + R
+//   otherwise:                   y = aff(act(y))
 //
+// aff(v) = v * scale + shift with output_affine {scale, shift} (absent: v): a scalar Mul / Add
+// after the activation (PP-OCRv4's learnable affine blocks).
 // R is input 3 (kResidualInput), broadcast to y's shape. Attributes beyond the base op's:
 //   activation         string, one of activation_name()'s names ("" or absent: none)
 //   activation_params  floats: Clip {min, max}, LeakyRelu {alpha}, HardSigmoid {alpha, beta}
 //   residual_position  string: "before", "after" or absent
+//   output_affine      floats {scale, shift}, or absent
 //   kiln_fused         strings: the ONNX ops folded in (for `kiln inspect`)
 #pragma once
 

@@ -4,6 +4,7 @@
 //               is fused yet (ResNet's add-then-relu), "after" it otherwise
 //   activation  Relu, Clip (constant bounds: ReLU6 and general), LeakyRelu, Sigmoid, HardSigmoid,
 //               HardSwish, Tanh, Gelu, and SiLU written as y * Sigmoid(y)
+//   affine      Mul, Add or Sub (y - c) of a constant scalar after the activation: output_affine
 // Each absorbed pattern is one rewrite; the layer takes over the last absorbed node's output.
 #include <limits>
 
@@ -95,15 +96,40 @@ void make_fused(Rewriter& rw, ir::Node* p) {
   p->inputs.resize(std::max<size_t>(p->inputs.size(), ops::kResidualInput));
 }
 
-// Absorbs the next residual Add or activation after `p`; false when there is none.
+// {scale, shift} of a Mul, Add or Sub (y - c) of y by a constant scalar that keeps y's shape.
+std::optional<std::pair<float, float>> scalar_affine(const ir::Node* s, const ir::Value* y) {
+  if (!s || s->inputs.size() != 2 || !same_shape(y, s->outputs[0])) return std::nullopt;
+  const bool mul = is_op(s, "Mul"), add = is_op(s, "Add"), sub = is_op(s, "Sub") && s->inputs[0] == y;
+  if (!mul && !add && !sub) return std::nullopt;
+  const Tensor* c = constant_of(other_input(s, y));
+  if (!c || c->numel() != 1 || c->dtype() != y->dtype) return std::nullopt;
+  const float v = static_cast<float>(c->as_double(0));
+  return mul ? std::make_pair(v, 0.0f) : std::make_pair(1.0f, sub ? -v : v);
+}
+
+// Absorbs the next residual Add, activation or scalar affine after `p`; false when there is none.
 bool extend(Rewriter& rw, ir::Node* p) {
   ir::Value* y = p->outputs[0];
   const bool has_activation = !p->attr_string("activation", "").empty();
   const bool has_residual = p->input(ops::kResidualInput) != nullptr;
   ir::Node* s = rw.sole_reader(y);
+  // A scalar Mul / Add after the activation (PP-OCRv4's learnable affine): output_affine, composed
+  // with an earlier one; not after a residual added after the activation (the affine precedes it).
+  if (has_activation && p->attr_string("residual_position", "") != "after") {
+    if (auto a = scalar_affine(s, y)) {
+      std::vector<float> aff = p->attr_floats("output_affine");
+      if (aff.size() != 2) aff = {1.0f, 0.0f};
+      aff = {aff[0] * a->first, aff[1] * a->first + a->second};
+      set_attr(p, "output_affine", aff);
+      add_fused(p, {s->op_type});
+      rw.absorb(p, s);
+      return true;
+    }
+  }
   if (!has_residual && is_op(s, "Add") && s->inputs.size() == 2) {
     ir::Value* r = other_input(s, y);
-    if (r && r != y && r->dtype == y->dtype && same_shape(y, s->outputs[0])) {
+    const Tensor* rc = r ? constant_of(r) : nullptr;
+    if (r && r != y && r->dtype == y->dtype && same_shape(y, s->outputs[0]) && !(rc && rc->numel() == 1)) {
       make_fused(rw, p);
       p->inputs.resize(ops::kResidualInput + 1);
       p->inputs[ops::kResidualInput] = r;

@@ -82,7 +82,8 @@ std::vector<double> bf16x3_allowance(const Case& c, const Tensor& x, const Tenso
 // `must_run`: a tactic that must be among those checked (on a machine with its ISA).
 int check_blocked_conv(const Case& c, int64_t block, const std::string& activation = "",
                        std::vector<float> params = {}, const std::string& residual = "", uint32_t seed = 1,
-                       bool planar_input = false, const std::string& must_run = "") {
+                       bool planar_input = false, const std::string& must_run = "",
+                       const std::vector<float>& affine = {}) {
   OneNode t(ops::kBlockedConv, "kiln");
   const Tensor x = random_f32({c.batch, c.cin, c.h, c.w}, seed);
   t.input(planar_input ? x : blocked_of(x, block, seed + 10));
@@ -97,6 +98,7 @@ int check_blocked_conv(const Case& c, int64_t block, const std::string& activati
   t.attr("block", attr_i(block));
   if (!activation.empty()) t.attr("activation", attr_s(activation));
   if (!params.empty()) t.attr("activation_params", attr_floats(params));
+  if (!affine.empty()) t.attr("output_affine", attr_floats(affine));
   const int64_t oh = (c.h + 2 * c.pad - c.dilation * (c.k - 1) - 1) / c.stride + 1;
   const int64_t ow = (c.w + 2 * c.pad - c.dilation * (c.k - 1) - 1) / c.stride + 1;
   if (!residual.empty()) {
@@ -350,6 +352,19 @@ TEST(CpuBlocked, EveryEpilogue) {
       }
     }
   }
+}
+
+TEST(CpuBlocked, OutputAffineAfterTheActivation) {
+  // aff(act(y)) [+ R after]: the direct (3x3 and 1x1, with Winograd among the tactics) and
+  // depthwise kernels, HardSwish's inline path and the general one.
+  const std::vector<Case> cases = {
+      {20, 6, 7, 20, 3, 1, 1, 1, 1}, {20, 6, 7, 20, 3, 2, 1, 1, 20}, {24, 5, 9, 16, 1, 1, 0, 1, 1}};
+  for (int64_t block : test_blocks())
+    for (const Case& c : cases)
+      for (const std::string act : {"HardSwish", "Sigmoid"})
+        for (const std::string residual : {"", "before", "after"})
+          EXPECT_GT(check_blocked_conv(c, block, act, {}, residual, 1, false, "", {0.75f, -0.25f}), 0)
+              << "block " << block << " k " << c.k << " group " << c.group << " " << act << " " << residual;
 }
 
 TEST(CpuBlocked, ResidualBlocksWriteOverTheirResidual) {

@@ -120,6 +120,18 @@ TEST(CpuConv, EveryFusedEpilogue) {
   }
   OneNode t = conv_node(c, "", {}, "after");  // residual alone
   EXPECT_GT(check_tactics(t), 0);
+  // A scalar affine after the activation (before a residual added after it); HardSwish and ReLU
+  // take their own inline paths, Sigmoid the general one. A 1x1 takes the GEMM tile's epilogue.
+  for (const ConvCase& cc : {c, ConvCase{1, 20, 4, 9, 13, 1, 1, 0, 1, 1}}) {
+    for (std::string act : {"HardSwish", "Relu", "Sigmoid"}) {
+      for (std::string residual : {"", "before", "after"}) {
+        SCOPED_TRACE(act + " residual " + residual + " affine");
+        OneNode a = conv_node(cc, act, {}, residual);
+        a.attr("output_affine", attr_floats({0.75f, -0.25f}));
+        EXPECT_GT(check_tactics(a, 2e-4, 2e-5), 0);
+      }
+    }
+  }
 }
 
 TEST(CpuConv, SpecialValuesSaturateLikeTheReference) {

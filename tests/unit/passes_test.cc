@@ -507,10 +507,35 @@ TEST(Passes, HardSwishPatternsBecomeHardSwishAndFuseIntoTheConv) {
       },
       {{"y", random_tensor({2, 9}, 3, -5, 5)}});
   EXPECT_EQ(r.counts["fuse-hard-swish"], 2);
-  EXPECT_EQ(r.counts["fuse-activation"], 1);
-  EXPECT_EQ(r.counts["fuse-elementwise-chain"], 1);
-  EXPECT_EQ(r.ops, (Ops{"kiln.FusedConv", "kiln.ElementwiseChain", "HardSwish"}));
+  // The HardSwish, then the affine's Mul and Add into output_affine {0.7, 0.1}.
+  EXPECT_EQ(r.counts["fuse-activation"], 3);
+  EXPECT_EQ(r.counts["fuse-elementwise-chain"], 0);
+  EXPECT_EQ(r.ops, (Ops{"kiln.FusedConv", "HardSwish"}));
   EXPECT_EQ(r.find("kiln.FusedConv")->attr_string("activation", ""), "HardSwish");
+  EXPECT_EQ(r.find("kiln.FusedConv")->attr_floats("output_affine"), (std::vector<float>{0.7f, 0.1f}));
+}
+
+TEST(Passes, ScalarAffinesJoinTheEpilogueOnlyAfterAnActivationAndBeforeAResidual) {
+  auto r = optimize_and_compare([](GraphBuilder& b) {
+    ir::Value* x = b.input("x", {1, 3, 5, 5});
+    auto conv = [&](ir::Value* in, uint64_t seed) {
+      return b.op("Conv", {in, b.constant(random_tensor({3, 3, 1, 1}, seed, -1, 1))});
+    };
+    // Relu, then x * 2 - 0.5 and a residual: aff(act(y)) + R.
+    ir::Value* a = b.op("Sub", {b.op("Mul", {b.op("Relu", {conv(x, 1)}), b.scalar(2.0)}), b.scalar(0.5)});
+    ir::Value* res = b.op("Add", {a, x});
+    // A residual after the activation, then a scalar Mul: not absorbed (it would precede R).
+    ir::Value* c = b.op("Add", {b.op("Relu", {conv(res, 2)}), x});
+    b.output(b.op("Mul", {c, b.scalar(3.0)}));
+  });
+  EXPECT_EQ(r.count("kiln.FusedConv"), 2);
+  std::vector<std::vector<float>> affines;
+  for (const auto& n : r.graph->nodes())
+    if (n->op_type == "FusedConv") affines.push_back(n->attr_floats("output_affine"));
+  ASSERT_EQ(affines.size(), 2u);
+  EXPECT_EQ(affines[0], (std::vector<float>{2.0f, -0.5f}));
+  EXPECT_TRUE(affines[1].empty());
+  EXPECT_EQ(r.count("Mul"), 1);
 }
 
 TEST(Passes, SiblingConvsShareOneConvAndASplit) {

@@ -15,6 +15,11 @@ std::optional<Epilogue> fused_epilogue(const ir::Node& node) {
   e.activation = static_cast<int>(*act);
   if (p.size() > 0) e.alpha = p[0];
   if (p.size() > 1) e.beta = p[1];
+  if (node.has_attr("output_affine")) {
+    const std::vector<float> a = node.attr_floats("output_affine");
+    if (a.size() != 2) return std::nullopt;
+    e.affine = true, e.scale = a[0], e.shift = a[1];
+  }
   const std::string pos = node.attr_string("residual_position", "");
   if (pos != "" && pos != "before" && pos != "after") return std::nullopt;
   e.residual_before = pos != "after";

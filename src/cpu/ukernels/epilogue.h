@@ -1,6 +1,7 @@
 // What a GEMM-based tactic applies to its output tile before the one store: bias (per row for a
-// convolution's output channels, per column for a Gemm), an activation and a residual added before
-// or after it. The fused layers of src/ops/fused_layer.h map onto it one to one.
+// convolution's output channels, per column for a Gemm), an activation (and a scalar affine after
+// it) and a residual added before or after them. The fused layers of src/ops/fused_layer.h map onto it one to
+// one.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,8 @@ struct Epilogue {
   bool residual_before = true;  // act(y + R) when true, act(y) + R when false
   int activation = 0;           // ops::Activation
   float alpha = 0, beta = 0;    // activation parameters (Clip min/max, LeakyRelu, HardSigmoid)
+  bool affine = false;          // act(...) * scale + shift, before a residual added after
+  float scale = 1, shift = 0;
 };
 
 }  // namespace kiln::cpu
