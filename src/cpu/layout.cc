@@ -30,10 +30,16 @@ bool blockable_conv(const ir::Node& n, int64_t b) {
          epilogue_supported(n, s->out_c);
 }
 
-// A blockable conv that reads its input planar (a first layer on a 3-channel image).
+// A blockable conv that reads its input planar: a first layer on a 3-channel image, or a 3- or
+// 7-wide kernel on fewer than two blocks of channels that do not fill their last block (YOLOX's
+// 12-channel stem after its space-to-depth). Blocked, the partial block kept such a layer off the
+// direct kernel's asm runs: YOLOX's stem ran at 1.5x the planar-input time (kiln_conv_bench), and
+// its input needed a reorder.
 bool reads_planar(const ir::Node& n, int64_t b) {
   auto s = conv_shape(n);
-  return s && s->group == 1 && !fits_blocks(s->in_c, b);
+  if (!s || s->group != 1) return false;
+  const bool runs = s->dw == 1 && (s->kw == 3 || s->kw == 7);
+  return !fits_blocks(s->in_c, b) || (runs && s->in_c < 2 * b && s->in_c % b != 0);
 }
 
 // Elementwise ops whose arithmetic keeps a blocked tensor's padding lanes finite.

@@ -199,6 +199,31 @@ TEST(CpuLayout, ScalarChainsStayBlockedPerChannelConstantsDoNot) {
     EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
 }
 
+TEST(CpuLayout, A3x3OnAPartialBlockOfChannelsReadsThemPlanar) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
+  Net net;
+  ir::Value* x = net.input({1, b + 4, 6, 7});  // one whole block and a partial one
+  ir::Value* y = net.node("Relu", {net.conv(net.node("Relu", {net.conv(x, b + 4, 2 * b, 3)}), 2 * b, b, 3)});
+  net.g->outputs = {y};
+  ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+  const Tensor input = random_f32({1, b + 4, 6, 7}, 6);
+  const Tensor want = run_reference(*net.g, input);
+  auto r = cpu::apply_blocked_layout(*net.g, cpu::host_isa());
+  ASSERT_TRUE(r.has_value()) << r.status().message();
+  EXPECT_EQ(r->blocked, 4);
+  EXPECT_EQ(r->reorders, 1);  // out only: the first conv reads x planar
+  const ir::Node* first = nullptr;
+  for (const auto& n : net.g->nodes())
+    if (!first && n->op_type == ops::kBlockedConv) first = n.get();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->inputs[0]->shape.size(), 4u);
+  const Tensor got = run_reference(*net.g, input);
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+}
+
 TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZero) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
   const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
