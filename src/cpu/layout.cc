@@ -67,7 +67,7 @@ bool blockable_chain(const ir::Node& n) {
 
 bool is_follower_op(const ir::Node& n) {
   if (is_elementwise_chain(n)) return blockable_chain(n);
-  static const std::set<std::string> kOther = {"Concat", "MaxPool", "Split", "Resize"};
+  static const std::set<std::string> kOther = {"Concat", "MaxPool", "Split", "Resize", "GlobalAveragePool"};
   return n.domain.empty() && (keeps_finite(n.op_type) || kOther.count(n.op_type));
 }
 
@@ -167,6 +167,7 @@ bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::V
   const ir::Value* y = n.outputs[0];
   if (y->shape.size() != 4) return false;
   if (n.op_type == "Resize") return n.input(0) && blocked.count(n.input(0)) && resizes_planes(n);
+  if (n.op_type == "GlobalAveragePool") return n.input(0) && blocked.count(n.input(0));
   if (n.op_type == "MaxPool") {
     const ir::Value* x = n.input(0);
     return x && blocked.count(x) && n.attr_ints("kernel_shape").size() == 2;
@@ -180,9 +181,14 @@ bool blockable_follower(const ir::Node& n, int64_t b, const std::set<const ir::V
       if (!v || !blocked.count(v) || v->shape.size() != 4 || v->shape[1] % b != 0) return false;
     return true;
   }
+  // Same-shape inputs; Add, Sub or Mul may take one of [N, C, 1, 1] (a squeeze-excite gate), whose
+  // blocked [N, C/b, 1, 1, b] broadcasts over the planes as the planar one does.
+  const bool gate = n.op_type == "Add" || n.op_type == "Sub" || n.op_type == "Mul";
   for (size_t i : activation_inputs(n)) {
     const ir::Value* v = n.input(i);
-    if (!v || !blocked.count(v) || v->shape != y->shape) return false;
+    if (!v || !blocked.count(v)) return false;
+    const bool per_channel = gate && v->shape == Shape{y->shape[0], y->shape[1], 1, 1};
+    if (v->shape != y->shape && !per_channel) return false;
   }
   if (n.op_type == "Clip") {
     for (size_t i = 1; i < n.inputs.size(); ++i)
@@ -419,6 +425,18 @@ Expected<LayoutResult> apply_blocked_layout(ir::Graph& g, Isa isa, const LayerCo
     } else if (n->op_type == "Concat") {
       n->attrs["axis"].kind = ir::Attribute::Kind::kInt;
       n->attrs["axis"].i = 1;
+    } else if (n->op_type == "GlobalAveragePool") {
+      // The mean over H and W of [N, C/b, H, W, b], lanes kept (reduce_mean.rows runs it).
+      n->op_type = "ReduceMean";
+      n->attrs.clear();
+      n->attrs["keepdims"].kind = ir::Attribute::Kind::kInt;
+      n->attrs["keepdims"].i = 1;
+      if (n->opset >= 18) {
+        n->inputs.push_back(constant_value(g, n->name + "_axes", Tensor::from_int64s({2}, {2, 3})));
+      } else {
+        n->attrs["axes"].kind = ir::Attribute::Kind::kInts;
+        n->attrs["axes"].ints = {2, 3};
+      }
     } else if (n->op_type == "MaxPool") {
       // The same window over [N, C/b, H, W, b], 1 wide along the lanes.
       for (const char* key : {"kernel_shape", "strides", "dilations"})

@@ -84,6 +84,57 @@ TEST(CpuElementwise, SameShapeAndPerChannelBinary) {
   }
 }
 
+TEST(CpuElementwise, BlockedTensorsTakeABlockedPerChannelGate) {
+  // [N, C/b, H, W, b] op [N, C/b, 1, 1, b], the gate first or second (Sub and Div are not
+  // symmetric), 2 images x 3 blocks, lanes 8 and 16, planes of 1 and 35 pixels.
+  for (std::string op : {"Add", "Sub", "Mul", "Div"})
+    for (int64_t lanes : {8, 16})
+      for (int64_t w : {1, 7})
+        for (int order : {0, 1}) {
+          OneNode t(op, "");
+          Tensor big = random_f32({2, 3, w == 1 ? 1 : 5, w, lanes}, 1, 0.5f, 2);
+          Tensor gate = random_f32({2, 3, 1, 1, lanes}, 2, 0.5f, 2);
+          t.input(order ? std::move(gate) : std::move(big));
+          t.input(order ? std::move(big) : std::move(gate));
+          EXPECT_GT(check_tactics(t), 0) << op << " lanes " << lanes << " w " << w << " order " << order;
+        }
+}
+
+TEST(CpuElementwise, ReduceMeanOverOneRangeOfAxes) {
+  struct Case {
+    Shape shape;
+    std::vector<int64_t> axes;
+    int64_t keepdims;
+  };
+  // H and W of NCHW (inner 1), of the blocked [N, C/b, H, W, b] (inner b), a negative axis, one
+  // leading axis, the last one, and three axes in any order.
+  for (const Case& c : std::vector<Case>{{{2, 5, 6, 7}, {2, 3}, 1},
+                                         {{1, 3, 9, 11, 8}, {2, 3}, 1},
+                                         {{2, 3, 4, 5}, {-1, -2}, 0},
+                                         {{4, 3, 5}, {0}, 1},
+                                         {{3, 17}, {1}, 0},
+                                         {{2, 3, 4, 5, 6}, {3, 1, 2}, 1}}) {
+    for (int opset : {13, 18}) {
+      OneNode t("ReduceMean", "");
+      t.node->opset = opset;
+      t.input(random_f32(c.shape, 3, -2, 2));
+      if (opset >= 18) {
+        t.constant(Tensor::from_int64s({static_cast<int64_t>(c.axes.size())}, c.axes));
+      } else {
+        t.attr("axes", attr_ints(c.axes));
+      }
+      t.attr("keepdims", attr_i(c.keepdims));
+      EXPECT_GT(check_tactics(t), 0) << "opset " << opset << " axes " << c.axes.size();
+    }
+  }
+  // Axes that are not one range (H and the lanes) are left to the reference.
+  OneNode t("ReduceMean", "");
+  t.node->opset = 13;
+  t.input(random_f32({1, 2, 3, 4, 8}, 4));
+  t.attr("axes", attr_ints({2, 4}));
+  EXPECT_EQ(check_tactics(t), 0);
+}
+
 TEST(CpuElementwise, ChainOfStepsWithOperands) {
   // ((x * 0.5 + 1) -> HardSigmoid -> 3 - y -> Clip(opset 6)) as a kiln.ElementwiseChain.
   OneNode t("ElementwiseChain", "kiln");

@@ -224,6 +224,38 @@ TEST(CpuLayout, A3x3OnAPartialBlockOfChannelsReadsThemPlanar) {
     EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
 }
 
+TEST(CpuLayout, SqueezeExciteBlocksStayBlocked) {
+  if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
+  // x -> conv -> Relu = a; gate = HardSigmoid(conv(Relu(conv(GlobalAveragePool(a))))); a * gate + a.
+  // 20 channels: padding lanes through the pool, the gate and the product.
+  Net net;
+  ir::Value* x = net.input({1, 20, 6, 7});
+  ir::Value* a = net.node("Relu", {net.conv(x, 20, 20, 3)});
+  ir::Value* pooled = net.node("GlobalAveragePool", {a});
+  ir::Value* gate =
+      net.node("HardSigmoid", {net.conv(net.node("Relu", {net.conv(pooled, 20, 8, 1)}), 8, 20, 1)});
+  ir::Value* scaled = net.node("Mul", {a, gate});
+  net.g->outputs = {net.conv(net.node("Add", {scaled, a}), 20, 12, 1)};
+  ASSERT_TRUE(ops::infer_graph(*net.g).is_ok());
+  const Tensor input = random_f32({1, 20, 6, 7}, 7);
+  const Tensor want = run_reference(*net.g, input);
+  auto r = cpu::apply_blocked_layout(*net.g, cpu::host_isa());
+  ASSERT_TRUE(r.has_value()) << r.status().message();
+  EXPECT_EQ(r->blocked, 10);  // every node
+  EXPECT_EQ(r->runs, 1);
+  EXPECT_EQ(r->reorders, 2);  // x in, the output out
+  int pools = 0;
+  for (const auto& n : net.g->nodes()) {
+    EXPECT_NE(n->op_type, "GlobalAveragePool");
+    pools += n->op_type == "ReduceMean";
+  }
+  EXPECT_EQ(pools, 1);
+  const Tensor got = run_reference(*net.g, input);
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5) << i;
+}
+
 TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZero) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
   const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;

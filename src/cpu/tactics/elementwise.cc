@@ -3,9 +3,12 @@
 //     constant operands compile into a program of EwInstr, stored in the step's parameters;
 //   - Add/Sub/Mul/Div of two tensors of one shape run the binary kernel;
 //   - Add/Sub/Mul/Div of an NCHW tensor and a per-channel one ([1, C, 1, 1] or [C, 1, 1]) run a
-//     one-instruction program per channel plane.
+//     one-instruction program per channel plane;
+//   - Add/Sub/Mul/Div of a blocked [N, C/b, H, W, b] tensor and a blocked per-channel one
+//     [N, C/b, 1, 1, b] (a squeeze-excite gate the layout pass kept blocked): one vector of lanes
+//     per block plane.
 // Parameters: {kProgram, n, (op, bits(a), bits(b)) * n} | {kSameShape, op} | {kPerChannel, op,
-// small_input, channels, plane}.
+// small_input, channels, plane} | {kPerBlock, op, small_input, plane, lanes}.
 #include <bit>
 #include <cfloat>
 #include <cstring>
@@ -17,7 +20,7 @@
 namespace kiln::cpu {
 namespace {
 
-enum Mode : int64_t { kProgram = 0, kSameShape = 1, kPerChannel = 2 };
+enum Mode : int64_t { kProgram = 0, kSameShape = 1, kPerChannel = 2, kPerBlock = 3 };
 
 std::optional<float> scalar_of(const ir::Value* v) {
   if (!is_const_f32(v) || v->constant->numel() != 1) return std::nullopt;
@@ -146,6 +149,16 @@ std::optional<std::vector<int64_t>> plan_node(const ir::Node& node) {
   if (!is_static_f32(a) || !is_static_f32(b)) return std::nullopt;
   if (a->shape == y->shape && b->shape == y->shape)
     return std::vector<int64_t>{kSameShape, static_cast<int64_t>(*op)};
+  if (y->shape.size() == 5) {  // blocked: [N, C/b, H, W, b] and [N, C/b, 1, 1, b]
+    const Shape& ys = y->shape;
+    for (int small = 0; small < 2; ++small) {
+      const ir::Value* big = small ? a : b;
+      const ir::Value* s = small ? b : a;
+      if (big->shape == ys && s->shape == Shape{ys[0], ys[1], 1, 1, ys[4]})
+        return std::vector<int64_t>{kPerBlock, static_cast<int64_t>(*op), small, ys[2] * ys[3], ys[4]};
+    }
+    return std::nullopt;
+  }
   // One operand [N, C, H, W] (the output's shape), the other [1, C, 1, 1] or [C, 1, 1].
   if (y->shape.size() != 4) return std::nullopt;
   for (int small = 0; small < 2; ++small) {
@@ -176,6 +189,39 @@ void chunked(ThreadPool& pool, int64_t count, F&& f) {
     hi = t + 1 == chunks ? count : hi / 16 * 16;
     if (hi > lo) f(lo, hi);
   });
+}
+
+// One block plane: y[p][l] = x[p][l] op s[l] (s op x[p][l] when the small operand comes first);
+// the blocked layouts' 8 or 16 lanes with the gate in locals.
+template <int L, typename F>
+void plane_of_lanes(const float* x, const float* s, float* y, int64_t plane, F f) {
+  float g[L];
+  for (int l = 0; l < L; ++l) g[l] = s[l];
+  for (int64_t p = 0; p < plane; ++p, x += L, y += L)
+    for (int l = 0; l < L; ++l) y[l] = f(x[l], g[l]);
+}
+template <typename F>
+void plane_of_lanes(const float* x, const float* s, float* y, int64_t plane, int64_t lanes, F f) {
+  if (lanes == 8) return plane_of_lanes<8>(x, s, y, plane, f);
+  if (lanes == 16) return plane_of_lanes<16>(x, s, y, plane, f);
+  for (int64_t p = 0; p < plane; ++p, x += lanes, y += lanes)
+    for (int64_t l = 0; l < lanes; ++l) y[l] = f(x[l], s[l]);
+}
+
+void per_block(EwBinary op, bool small_second, const float* x, const float* s, float* y, int64_t plane,
+               int64_t lanes) {
+  switch (op) {
+    case EwBinary::kAdd:
+      return plane_of_lanes(x, s, y, plane, lanes, [](float u, float v) { return u + v; });
+    case EwBinary::kMul:
+      return plane_of_lanes(x, s, y, plane, lanes, [](float u, float v) { return u * v; });
+    case EwBinary::kSub:
+      if (small_second) return plane_of_lanes(x, s, y, plane, lanes, [](float u, float v) { return u - v; });
+      return plane_of_lanes(x, s, y, plane, lanes, [](float u, float v) { return v - u; });
+    case EwBinary::kDiv:
+      if (small_second) return plane_of_lanes(x, s, y, plane, lanes, [](float u, float v) { return u / v; });
+      return plane_of_lanes(x, s, y, plane, lanes, [](float u, float v) { return v / u; });
+  }
 }
 
 Status run(const TacticArgs& a) {
@@ -229,6 +275,18 @@ Status run(const TacticArgs& a) {
             break;
         }
         k.program(&in, 1, big + t * plane, y + t * plane, plane);
+      });
+      return Status::ok();
+    }
+    case kPerBlock: {
+      const auto op = static_cast<EwBinary>(p[1]);
+      const bool small_second = p[2] != 0;
+      const int64_t plane = p[3], lanes = p[4];
+      const float* big = a.inputs[small_second ? 0 : 1]->data<float>();
+      const float* small = a.inputs[small_second ? 1 : 0]->data<float>();
+      a.pool.parallel_for(count / (plane * lanes), [&](int64_t t, int) {
+        per_block(op, small_second, big + t * plane * lanes, small + t * lanes, y + t * plane * lanes, plane,
+                  lanes);
       });
       return Status::ok();
     }
