@@ -57,8 +57,7 @@ template <class V, int NB, int PW>
       return store_tile<V>(acc, y, r, y_plane, at, before, [=](T x) { return V::min(V::max(x, lo), hi); });
     }
     case static_cast<int>(ops::Activation::kSiLU):
-      return store_tile<V>(acc, y, r, y_plane, at, before,
-                           [](T x) { return V::mul(x, simd::sigmoid<V>(x)); });
+      return store_tile<V>(acc, y, r, y_plane, at, before, [](T x) { return silu<V>(x); });
     default:
       return store_tile<V>(acc, y, r, y_plane, at, before, [&](T x) { return activate<V>(x, ep); });
   }

@@ -12,6 +12,16 @@ namespace kiln::cpu::detail {
 using Act = ops::Activation;
 
 template <class V>
+inline typename V::T hard_swish(typename V::T x) {
+  return V::mul(x, V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
+}
+
+template <class V>
+inline typename V::T silu(typename V::T x) {
+  return V::mul(x, simd::sigmoid<V>(x));
+}
+
+template <class V>
 inline typename V::T activate_only(typename V::T x, const Epilogue& ep) {
   switch (static_cast<Act>(ep.activation)) {
     case Act::kNone:
@@ -27,10 +37,9 @@ inline typename V::T activate_only(typename V::T x, const Epilogue& ep) {
     case Act::kHardSigmoid:
       return V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(ep.alpha), V::set1(ep.beta))));
     case Act::kHardSwish:
-      return V::mul(x,
-                    V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
+      return hard_swish<V>(x);
     case Act::kSiLU:
-      return V::mul(x, simd::sigmoid<V>(x));
+      return silu<V>(x);
     case Act::kTanh:
       return simd::tanh<V>(x);
     case Act::kGelu:
@@ -50,11 +59,6 @@ template <class V>
 inline typename V::T activate(typename V::T x, const Epilogue& ep) {
   x = activate_only<V>(x, ep);
   return ep.affine ? V::fmadd(x, V::set1(ep.scale), V::set1(ep.shift)) : x;
-}
-
-template <class V>
-inline typename V::T hard_swish(typename V::T x) {
-  return V::mul(x, V::max(V::zero(), V::min(V::set1(1.0f), V::fmadd(x, V::set1(1.0f / 6), V::set1(0.5f)))));
 }
 
 /// Calls f(act) with `act` the epilogue's activation as a function of one vector, chosen once:
