@@ -4,6 +4,7 @@
 // GEMM driver's cache blocks (K, column panels, row tiles) cut small so every edge is crossed.
 #include "cpu/kernels/gemm_driver.h"
 #include "ops/activation.h"
+#include "ops/fused_layer.h"
 #include "tactic_test_util.h"
 
 namespace kiln::testing {
@@ -33,41 +34,74 @@ TEST(CpuGemm, TileEdgesTransposesAlphaBeta) {
 TEST(CpuGemm, DriverBlocksOfKPanelsAndRowsAddUpAndFinishOnce) {
   // Blocks far smaller than gemm_blocking's, so a small GEMM crosses every kind of block edge: K in
   // blocks of 16 (the last one short), 2 column panels per packed block, 2 row tiles per A block.
-  // The epilogue (bias, residual, ReLU) must run once, on the sum of every K block.
+  // The epilogue (bias, residual, activation, affine) must run once, on the sum of every K block,
+  // in whole tiles (unrolled) and edge tiles alike: every activation, inline or called, with the
+  // residual before and after it.
+  struct Case {
+    ops::Activation act;
+    std::vector<float> params;
+    bool before, affine;
+  };
+  using A = ops::Activation;
+  const std::vector<Case> cases = {{A::kRelu, {}, true, false},
+                                   {A::kNone, {}, false, false},
+                                   {A::kClip, {-0.5f, 0.7f}, false, false},
+                                   {A::kLeakyRelu, {0.1f}, true, false},
+                                   {A::kHardSwish, {}, false, true},
+                                   {A::kHardSwish, {}, true, false},
+                                   {A::kSiLU, {}, false, false},
+                                   {A::kSigmoid, {}, true, true},
+                                   {A::kHardSigmoid, {0.2f, 0.5f}, false, false},
+                                   {A::kTanh, {}, true, false},
+                                   {A::kGelu, {}, false, false},
+                                   {A::kGeluTanh, {}, true, true}};
   for (int variant = 0; const cpu::GemmUkernel* uk = cpu::gemm_ukernel(cpu::host_isa(), variant); ++variant) {
     for (int threads : {1, 2}) {
-      cpu::ThreadPool pool(threads);
-      const int64_t m = 3 * uk->mr + 1, n = 5 * uk->nr - 3, k = 37;
-      const Tensor a = random_f32({m, k}, 1), b = random_f32({k, n}, 2), bias = random_f32({m}, 3);
-      const Tensor residual = random_f32({m, n}, 4);
-      std::vector<float> a_packed(cpu::round_up(m, uk->mr) * k);
-      cpu::pack_a(a.data<float>(), k, m, k, uk->mr, a_packed.data());
-      const cpu::GemmBlocking blocking{16, 2, 2};
-      std::vector<float> scratch_store(blocking.scratch_floats(uk->nr) * threads + 16);
-      float* scratch =
-          scratch_store.data() + (16 - reinterpret_cast<uintptr_t>(scratch_store.data()) / 4 % 16) % 16;
-      cpu::Epilogue ep;
-      ep.bias_row = bias.data<float>();
-      ep.residual = residual.data<float>();
-      ep.ldr = n;
-      ep.residual_before = true;
-      ep.activation = static_cast<int>(ops::Activation::kRelu);
-      std::vector<float> c(m * n, std::nanf(""));
-      cpu::gemm_run(
-          *uk, pool, m, n, k, a_packed.data(),
-          [&](int64_t n0, int64_t k0, int64_t k1, float* out) -> const float* {
-            cpu::pack_b_panel(b.data<float>() + k0 * n, n, k1 - k0, n, n0, uk->nr, out);
-            return out;
-          },
-          c.data(), n, ep, scratch, &blocking);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double sum = bias.data<float>()[i] + residual.data<float>()[i * n + j];
-          for (int64_t p = 0; p < k; ++p)
-            sum += double(a.data<float>()[i * k + p]) * b.data<float>()[p * n + j];
-          ASSERT_NEAR(c[i * n + j], std::max(sum, 0.0), 1e-4)
-              << uk->mr << "x" << uk->nr << " threads " << threads << " at " << i << "," << j;
-        }
+      for (const Case& cs : cases) {
+        cpu::ThreadPool pool(threads);
+        const int64_t m = 3 * uk->mr + 1, n = 5 * uk->nr - 3, k = 37;
+        const Tensor a = random_f32({m, k}, 1), b = random_f32({k, n}, 2), bias = random_f32({m}, 3);
+        const Tensor residual = random_f32({m, n}, 4);
+        std::vector<float> a_packed(cpu::round_up(m, uk->mr) * k);
+        cpu::pack_a(a.data<float>(), k, m, k, uk->mr, a_packed.data());
+        const cpu::GemmBlocking blocking{16, 2, 2};
+        std::vector<float> scratch_store(blocking.scratch_floats(uk->nr) * threads + 16);
+        float* scratch =
+            scratch_store.data() + (16 - reinterpret_cast<uintptr_t>(scratch_store.data()) / 4 % 16) % 16;
+        cpu::Epilogue ep;
+        ep.bias_row = bias.data<float>();
+        ep.residual = residual.data<float>();
+        ep.ldr = n;
+        ep.residual_before = cs.before;
+        ep.activation = static_cast<int>(cs.act);
+        if (cs.params.size() > 0) ep.alpha = cs.params[0];
+        if (cs.params.size() > 1) ep.beta = cs.params[1];
+        ep.affine = cs.affine;
+        ep.scale = 0.75f;
+        ep.shift = -0.25f;
+        std::vector<float> c(m * n, std::nanf(""));
+        cpu::gemm_run(
+            *uk, pool, m, n, k, a_packed.data(),
+            [&](int64_t n0, int64_t k0, int64_t k1, float* out) -> const float* {
+              cpu::pack_b_panel(b.data<float>() + k0 * n, n, k1 - k0, n, n0, uk->nr, out);
+              return out;
+            },
+            c.data(), n, ep, scratch, &blocking);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            const double r = residual.data<float>()[i * n + j];
+            double sum = bias.data<float>()[i] + (cs.before ? r : 0.0);
+            for (int64_t p = 0; p < k; ++p)
+              sum += double(a.data<float>()[i * k + p]) * b.data<float>()[p * n + j];
+            double want = ops::activate<double>(cs.act, cs.params, sum);
+            if (cs.affine) want = want * ep.scale + ep.shift;
+            if (!cs.before) want += r;
+            ASSERT_NEAR(c[i * n + j], want, 1e-4)
+                << uk->mr << "x" << uk->nr << " threads " << threads << " " << ops::activation_name(cs.act)
+                << (cs.affine ? " affine" : "") << (cs.before ? " before" : " after") << " at " << i << ","
+                << j;
+          }
+      }
     }
   }
 }
