@@ -2,7 +2,10 @@
 // depthwise kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50
 // and MobileNetV2, against the machine's measured FMA ceiling.
 //
-//   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING]
+//   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING] [--cold 1]
+//
+// --cold 1: every run starts with its weights, input and output out of the caches (64 MB written
+// before it, untimed), as a layer deep in a model meets them; without it they stay warm.
 //
 // For each layer: median milliseconds over runs of at least S seconds, GFLOP/s and the share of
 // the FMA ceiling (`kiln peak`'s loop, measured in the same run); where the quad kernel applies,
@@ -59,7 +62,9 @@ int main(int argc, char** argv) {
   int threads = 1;
   double seconds = 0.3;
   std::string filter;
+  bool cold = false;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--cold") == 0) cold = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
@@ -154,12 +159,14 @@ int main(int argc, char** argv) {
     };
     const bool runs[3] = {true, quad, amx};
     std::vector<double> times[3];
+    static std::vector<char> flush(cold ? 64 << 20 : 0, 0);
     for (int kernel = 0; kernel < 3; ++kernel)
       if (runs[kernel]) run(kernel);
     const auto start = Clock::now();
     while (times[0].size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
       for (int kernel = 0; kernel < 3; ++kernel) {
         if (!runs[kernel]) continue;
+        if (cold) std::fill(flush.begin(), flush.end(), static_cast<char>(flush[0] + 1));
         const auto t0 = Clock::now();
         run(kernel);
         times[kernel].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());

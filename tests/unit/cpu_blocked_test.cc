@@ -205,6 +205,44 @@ TEST(CpuBlocked, DirectRunsTakeRowBorders) {
   }
 }
 
+TEST(CpuBlocked, PointwiseRunsTilesPassesAndEpilogues) {
+  // The direct kernel's pointwise runs (AVX2: 1x1, stride 1, whole input blocks, each tile whole in
+  // one function): one input block, three, and 70 (two passes over K, partial sums kept in y), planes
+  // of 1 to 49 pixels (tiles of 6 and 5, or 12 and 11 for a group of one block, and fewer through
+  // the table), output groups of one (partial) and two blocks; every activation, with a residual
+  // before (joining the first pass, written over) or after it, and the affine after it.
+  const std::vector<std::pair<std::string, std::vector<float>>> acts = {{"Relu", {}},
+                                                                        {"Clip", {-0.5f, 0.7f}},
+                                                                        {"LeakyRelu", {0.1f}},
+                                                                        {"SiLU", {}},
+                                                                        {"HardSwish", {}},
+                                                                        {"Sigmoid", {}},
+                                                                        {"", {}},
+                                                                        {"HardSigmoid", {0.2f, 0.5f}},
+                                                                        {"Tanh", {}},
+                                                                        {"Gelu", {}}};
+  size_t next = 0;
+  for (int64_t block : test_blocks()) {
+    for (int64_t cin : {block, 3 * block, 70 * block}) {
+      for (auto [h, w] :
+           std::vector<std::array<int64_t, 2>>{{1, 1}, {1, 5}, {2, 3}, {1, 11}, {7, 7}, {3, 13}, {2, 12}}) {
+        for (int64_t cout : {int64_t{3}, 2 * block, 3 * block + 1}) {
+          for (const std::string residual : {"", "before", "after"}) {
+            const auto& [act, params] = acts[next++ % acts.size()];
+            const std::vector<float> affine =
+                next % 4 == 0 ? std::vector<float>{0.75f, -0.25f} : std::vector<float>{};
+            EXPECT_GT(check_blocked_conv({cin, h, w, cout, 1, 1, 0, 1, 1}, block, act, params, residual, 1,
+                                         false, "", affine),
+                      0)
+                << "block " << block << " cin " << cin << " " << h << "x" << w << " cout " << cout << " "
+                << act << " " << residual << (affine.empty() ? "" : " affine");
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
   // The quad kernel (four input channels per broadcast, AVX-512): input channels below, at and
   // above a block and 600 (38 blocks: two passes over K, partial sums kept in y between them),

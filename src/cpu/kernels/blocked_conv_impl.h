@@ -804,12 +804,19 @@ bool direct_run_tiles(const BlockedGeom& g) {
   return V::kWidth == 8 && BlockedTiles<V>::pixels(2) == 6 && direct_runs(g);
 }
 
-// The direct kernel's RunFn for a group of nb blocks, or null: AVX2's asm runs where the layer's
-// tiles take them (direct_run_tiles) and its input has no partial block.
+}  // namespace kiln::cpu::detail
+
+#include "cpu/kernels/blocked_pointwise.h"  // reads the tiles' arguments and even_tiles above
+
+namespace kiln::cpu::detail {
+
+// The direct kernel's RunFn for a group of nb blocks, or null: AVX2's pointwise runs or asm runs
+// where the layer's tiles take them (direct_run_tiles) and its input has no partial block.
 template <class V>
 RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
+    if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
     if (!direct_run_tiles<V>(g) || g.last_cg < g.cg) return nullptr;
     const bool two = nb == 2;
     switch (run_kind(g)) {
