@@ -1,7 +1,10 @@
 // GEMM microbenchmark: kiln's packed AVX-512 / AVX2 GEMM (the microkernel every conv and gemm
 // tactic ends in) against the machine's measured FMA ceiling, single core and all threads.
 //
-//   kiln_gemm_bench [--threads T] [--seconds S]
+//   kiln_gemm_bench [--threads T] [--seconds S] [--kc K]
+//
+// --kc K: each microkernel also runs with K blocks of at most K (gemm_blocking_of), interleaved
+// with its default blocking (gemm_blocking: B slices of two thirds of the L1).
 //
 // For each shape and each microkernel of this ISA (their runs interleaved, S seconds each): median
 // GFLOP/s and the share of the FMA ceiling (`kiln peak`'s loop, measured here in the same run).
@@ -47,7 +50,9 @@ int main(int argc, char** argv) {
   using namespace kiln;
   int threads = 1;
   double seconds = 1.0;
+  int64_t kc = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--kc") == 0) kc = std::atoll(argv[i + 1]);
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
   }
@@ -65,7 +70,10 @@ int main(int argc, char** argv) {
   std::printf(
       "each microkernel's runs interleaved with the others'; median GFLOP/s and share of the ceiling\n");
   std::printf("%-16s", "M x N x K");
-  for (const cpu::GemmUkernel* uk : kernels) std::printf("   %5dx%-2d      ", uk->mr, uk->nr);
+  for (const cpu::GemmUkernel* uk : kernels) {
+    std::printf("   %5dx%-2d      ", uk->mr, uk->nr);
+    if (kc > 0) std::printf("   kc<=%-5lld     ", static_cast<long long>(kc));
+  }
   std::printf("  shape\n");
   struct Shape {
     int64_t m, n, k;
@@ -86,13 +94,19 @@ int main(int argc, char** argv) {
       const cpu::GemmUkernel* uk;
       Floats a_packed;
       std::vector<double> ms;
+      cpu::GemmBlocking blocking;
     };
     std::vector<Run> runs;
     int64_t panel_floats = 0;
     for (const cpu::GemmUkernel* uk : kernels) {
-      runs.push_back({uk, Floats(cpu::round_up(s.m, uk->mr) * s.k), {}});
-      cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, runs.back().a_packed.data());
-      panel_floats = std::max(panel_floats, cpu::gemm_panel_floats(*uk, s.k, s.n));
+      for (int64_t most : {int64_t{0}, kc}) {
+        const cpu::GemmBlocking bl =
+            most > 0 ? cpu::gemm_blocking_of(*uk, s.k, s.n, most) : cpu::gemm_blocking(*uk, s.k, s.n);
+        runs.push_back({uk, Floats(cpu::round_up(s.m, uk->mr) * s.k), {}, bl});
+        cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, runs.back().a_packed.data());
+        panel_floats = std::max(panel_floats, bl.scratch_floats(uk->nr));
+        if (kc == 0) break;
+      }
     }
     // B packed as a conv tactic packs its input: per panel, right before use, into the 64-byte
     // aligned workspace (a B panel whose vectors straddle cache lines halves the microkernel's load
@@ -108,7 +122,7 @@ int main(int argc, char** argv) {
             cpu::pack_b_panel(b.data() + k0 * s.n, s.n, k1 - k0, s.n, n0, uk.nr, panel);
             return panel;
           },
-          c.data(), s.n, ep, scratch);
+          c.data(), s.n, ep, scratch, &r.blocking);
     };
     for (Run& r : runs) run(r);
     const auto start = Clock::now();

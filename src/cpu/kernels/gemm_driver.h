@@ -14,14 +14,14 @@
 
 namespace kiln::cpu {
 
-/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats, two thirds of
-/// the L1: 32 KB of 48) meets every A panel of a row block from L1; `panels` B slices are packed
-/// together (up to the L2, as many as the N columns need) so an A block (m_tiles panels x kc, a
-/// quarter of the L2) is read from memory once per `panels` columns, not once per panel. Without
-/// that a 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at 43-75% of the
-/// FMA ceiling. Each block of K after the first adds to C's partial sums, which the tile prefetches
-/// while it computes (gemm_impl.h); with that, 2048^3 on a Zen 5 core (48 KB L1, 1 MB L2) ran at
-/// 85-87% with 32 KB slices against 80-84% with 64-96 KB ones (interleaved, kiln_gemm_bench).
+/// Cache blocking (Goto's): K runs in blocks of kc whose B slice (kc x NR floats, 32 KB: the
+/// whole L1 of a Zen 3, two thirds of a Zen 5's) meets every A panel of a row block from L1; `panels` B
+/// slices are packed together (up to the L2, as many as the N columns need) so an A block (m_tiles panels x
+/// kc, a quarter of the L2) is read from memory once per `panels` columns, not once per panel. Without that a
+/// 1024^3 GEMM streamed all of A from memory once per 48 columns and ran at 43-75% of the FMA ceiling. Each
+/// block of K after the first adds to C's partial sums, which the tile prefetches while it computes
+/// (gemm_impl.h); with that, 2048^3 on a Zen 5 core (48 KB L1, 1 MB L2) ran at 85-87% with 32 KB slices
+/// against 80-84% with 64-96 KB ones (interleaved, kiln_gemm_bench).
 struct GemmBlocking {
   int64_t kc, panels, m_tiles;
   /// Floats of one thread's scratch: the B slices of one block (NR columns each), and slack.
@@ -29,14 +29,23 @@ struct GemmBlocking {
 };
 constexpr int64_t kGemmMaxPanels = 64;
 
-inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k, int64_t n) {
-  const int64_t l2 = l2_cache_bytes(), slice_bytes = l1_cache_bytes() * 2 / 3, b_bytes = l2, a_bytes = l2 / 4;
-  const int64_t most = std::max<int64_t>(slice_bytes / (uk.nr * 4), 32);
+/// The blocking for K blocks of at most `most` (as even as can be): B slices up to the L2, A
+/// blocks of a quarter of it.
+inline GemmBlocking gemm_blocking_of(const GemmUkernel& uk, int64_t k, int64_t n, int64_t most) {
+  const int64_t l2 = l2_cache_bytes(), b_bytes = l2, a_bytes = l2 / 4;
   const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), most);
   const int64_t kc = ceil_div(std::max<int64_t>(k, 1), blocks);
   const int64_t n_tiles = std::max<int64_t>(1, ceil_div(n, uk.nr));
   return {kc, std::clamp<int64_t>(b_bytes / (kc * uk.nr * 4), 1, std::min(kGemmMaxPanels, n_tiles)),
           std::max<int64_t>(1, a_bytes / (kc * uk.mr * 4))};
+}
+
+/// B slices of 32 KB, or two thirds of a larger L1: on a Zen 3 core (32 KB L1) 32 KB slices ran
+/// 2048^3 at 82-88% of the ceiling against 77-80% with 21 KB ones, and 2048 x 49 x 512 (one block
+/// of K) 60-65% against 51-60% (kiln_gemm_bench --kc 512, interleaved, three runs).
+inline GemmBlocking gemm_blocking(const GemmUkernel& uk, int64_t k, int64_t n) {
+  const int64_t slice_bytes = std::max<int64_t>(l1_cache_bytes() * 2 / 3, 32 << 10);
+  return gemm_blocking_of(uk, k, n, std::max<int64_t>(slice_bytes / (uk.nr * 4), 32));
 }
 
 /// Floats of per-thread scratch gemm_run needs for a K x N B: the B slices of one block.
