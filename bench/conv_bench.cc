@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--filter") == 0) filter = argv[i + 1];
   }
+  std::vector<char> flush(cold ? 64 << 20 : 0, 0);  // written before each run with --cold
   const cpu::BlockedConvKernel* k = cpu::blocked_conv_kernel(cpu::host_isa());
   if (!k) {
     std::fprintf(stderr, "kiln_conv_bench: this CPU has neither AVX-512 nor AVX2+FMA\n");
@@ -159,7 +160,6 @@ int main(int argc, char** argv) {
     };
     const bool runs[3] = {true, quad, amx};
     std::vector<double> times[3];
-    static std::vector<char> flush(cold ? 64 << 20 : 0, 0);
     for (int kernel = 0; kernel < 3; ++kernel)
       if (runs[kernel]) run(kernel);
     const auto start = Clock::now();

@@ -4,7 +4,7 @@
 //   kiln_gemm_bench [--threads T] [--seconds S] [--kc K]
 //
 // --kc K: each microkernel also runs with K blocks of at most K (gemm_blocking_of), interleaved
-// with its default blocking (gemm_blocking: B slices of two thirds of the L1).
+// with its default blocking (gemm_blocking: B slices of 32 KB, or two thirds of a larger L1).
 //
 // For each shape and each microkernel of this ISA (their runs interleaved, S seconds each): median
 // GFLOP/s and the share of the FMA ceiling (`kiln peak`'s loop, measured here in the same run).
@@ -99,13 +99,12 @@ int main(int argc, char** argv) {
     std::vector<Run> runs;
     int64_t panel_floats = 0;
     for (const cpu::GemmUkernel* uk : kernels) {
-      for (int64_t most : {int64_t{0}, kc}) {
-        const cpu::GemmBlocking bl =
-            most > 0 ? cpu::gemm_blocking_of(*uk, s.k, s.n, most) : cpu::gemm_blocking(*uk, s.k, s.n);
+      std::vector<cpu::GemmBlocking> blockings = {cpu::gemm_blocking(*uk, s.k, s.n)};
+      if (kc > 0) blockings.push_back(cpu::gemm_blocking_of(*uk, s.k, s.n, kc));
+      for (const cpu::GemmBlocking& bl : blockings) {
         runs.push_back({uk, Floats(cpu::round_up(s.m, uk->mr) * s.k), {}, bl});
         cpu::pack_a(a.data(), s.k, s.m, s.k, uk->mr, runs.back().a_packed.data());
         panel_floats = std::max(panel_floats, bl.scratch_floats(uk->nr));
-        if (kc == 0) break;
       }
     }
     // B packed as a conv tactic packs its input: per panel, right before use, into the 64-byte
