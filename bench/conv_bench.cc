@@ -1,5 +1,5 @@
-// Blocked convolution microbenchmark: kiln's direct, quad (pointwise, AVX-512), AMX bf16x3 and
-// depthwise kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50
+// Blocked convolution microbenchmark: kiln's direct, quad (pointwise, AVX-512), AMX bf16x3,
+// Winograd and depthwise kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50
 // and MobileNetV2, against the machine's measured FMA ceiling.
 //
 //   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING] [--cold 1]
@@ -10,7 +10,9 @@
 // For each layer: median milliseconds over runs of at least S seconds, GFLOP/s and the share of
 // the FMA ceiling (`kiln peak`'s loop, measured in the same run); where the quad kernel applies,
 // its runs alternate with the direct kernel's and its median follows, as does the AMX bf16x3
-// kernel's (cpu/kernels/blocked_amx.h) where AMX is usable (its share: of the FP32 FMA ceiling).
+// kernel's (cpu/kernels/blocked_amx.h) where AMX is usable (its share: of the FP32 FMA ceiling),
+// and Winograd F(2x2, 3x3)'s and F(4x4, 3x3)'s on 3x3 stride-1 layers (their share: of the direct
+// FLOPs, so above 100% is what the fewer multiplies buy).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +26,7 @@
 #include "cpu/isa.h"
 #include "cpu/kernels/blocked_amx.h"
 #include "cpu/kernels/blocked_conv.h"
+#include "cpu/kernels/blocked_winograd.h"
 #include "ops/activation.h"
 #include "profile/peak.h"
 
@@ -79,8 +82,9 @@ int main(int argc, char** argv) {
   const double ceiling = profile::measure_fma_gflops(threads, 0.5).per_cpu;
   std::printf("isa %s  block %d  threads %d  FMA ceiling %.1f GFLOP/s\n", cpu::isa_name(k->isa), k->block,
               threads, ceiling);
-  std::printf("%-22s %-26s %10s %10s %8s %10s %8s %10s %8s\n", "layer", "in -> out, kernel", "median ms",
-              "GFLOP/s", "ceiling", "quad ms", "ceiling", "amx ms", "ceiling");
+  std::printf("%-22s %-26s %10s %10s %8s %10s %8s %10s %8s %10s %8s %10s %8s\n", "layer", "in -> out, kernel",
+              "median ms", "GFLOP/s", "ceiling", "quad ms", "ceiling", "amx ms", "ceiling", "wino2 ms",
+              "ceiling", "wino4 ms", "ceiling");
   const std::vector<Layer> layers = {
       {"r50 l1 1x1 256>64", 256, 56, 64, 1, 1, 1},
       {"r50 l1 1x1 64>256", 64, 56, 256, 1, 1, 1},
@@ -95,8 +99,10 @@ int main(int argc, char** argv) {
       {"r50 l4 down s2", 1024, 14, 2048, 1, 2, 1},
       {"r50 l2 3x3 s2", 128, 56, 128, 3, 2, 1},
       {"r50 l4 3x3 s2", 256, 14, 256, 3, 2, 1},
-      {"r50 l4 3x3 @7", 512, 7, 512, 3, 1, 1},
+      {"r50 l1 3x3 @56", 64, 56, 64, 3, 1, 1},
+      {"r50 l2 3x3 @28", 128, 28, 128, 3, 1, 1},
       {"r50 l3 3x3 @14", 256, 14, 256, 3, 1, 1},
+      {"r50 l4 3x3 @7", 512, 7, 512, 3, 1, 1},
       {"mv2 1x1 16>96 @112", 16, 112, 96, 1, 1, 1},
       {"mv2 1x1 24>144 @56", 24, 56, 144, 1, 1, 1},
       {"mv2 1x1 144>24 @56", 144, 56, 24, 1, 1, 1},
@@ -147,24 +153,37 @@ int main(int argc, char** argv) {
     if (amx) cpu::blocked_amx_pack(s, w.p, bias.p, amx_packed.p);
     cpu::Epilogue ep;
     ep.activation = static_cast<int>(ops::Activation::kRelu);
-    enum Kernel { kDirect, kQuad, kAmx };
+    const bool wino = !dw && !l.planar && cpu::blocked_winograd_supports(s);
+    Buffer wino_packed[2] = {Buffer(wino ? cpu::blocked_winograd_packed_floats(*k, s, 2) : 0, rng),
+                             Buffer(wino ? cpu::blocked_winograd_packed_floats(*k, s, 4) : 0, rng)};
+    Buffer wino_scratch(wino ? std::max(cpu::blocked_winograd_scratch_floats(*k, s, 2),
+                                        cpu::blocked_winograd_scratch_floats(*k, s, 4))
+                             : 0,
+                        rng);
+    if (wino)
+      for (int i = 0; i < 2; ++i) cpu::blocked_winograd_pack(*k, s, 2 + 2 * i, w.p, bias.p, wino_packed[i].p);
+    const cpu::BlockedWinogradKernel* wk = cpu::blocked_winograd_kernel(k->isa);
+    enum Kernel { kDirect, kQuad, kAmx, kWino2, kWino4, kKernels };
     auto run = [&](int kernel) {
       if (dw)
         k->depthwise(pool, s, x.p, packed.p, y.p, ep);
       else if (kernel == kQuad)
         k->direct_quad(pool, s, false, x.p, quad_packed.p, y.p, ep, nullptr);
+      else if (kernel == kWino2 || kernel == kWino4)
+        wk->run(pool, kernel == kWino2 ? 2 : 4, s, x.p, wino_packed[kernel - kWino2].p, y.p, ep,
+                wino_scratch.p);
       else if (kernel == kAmx)
         cpu::blocked_amx_conv(pool, s, x.p, amx_packed.p, y.p, ep, amx_scratch.p);
       else
         k->direct(pool, s, l.planar, x.p, packed.p, y.p, ep, scratch.p);
     };
-    const bool runs[3] = {true, quad, amx};
-    std::vector<double> times[3];
-    for (int kernel = 0; kernel < 3; ++kernel)
+    const bool runs[kKernels] = {true, quad, amx, wino, wino};
+    std::vector<double> times[kKernels];
+    for (int kernel = 0; kernel < kKernels; ++kernel)
       if (runs[kernel]) run(kernel);
     const auto start = Clock::now();
     while (times[0].size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-      for (int kernel = 0; kernel < 3; ++kernel) {
+      for (int kernel = 0; kernel < kKernels; ++kernel) {
         if (!runs[kernel]) continue;
         if (cold) std::fill(flush.begin(), flush.end(), static_cast<char>(flush[0] + 1));
         const auto t0 = Clock::now();
@@ -180,7 +199,7 @@ int main(int argc, char** argv) {
                   static_cast<long long>(l.out_c), static_cast<long long>(l.k), static_cast<long long>(l.k),
                   static_cast<long long>(l.stride), static_cast<long long>(l.hw));
     std::printf("%-22s %-26s %10.3f %10.1f %7.1f%%", l.name, shape, med, gflops, 100 * gflops / ceiling);
-    for (int kernel : {kQuad, kAmx}) {
+    for (int kernel : {kQuad, kAmx, kWino2, kWino4}) {
       if (runs[kernel]) {
         const double m = median(times[kernel]);
         std::printf(" %10.3f %7.1f%%", m, 100 * flop / (m * 1e6) / ceiling);

@@ -243,6 +243,43 @@ TEST(CpuBlocked, PointwiseRunsTilesPassesAndEpilogues) {
   }
 }
 
+TEST(CpuBlocked, WindowRunsCrossRowEndsOverPassesAndEpilogues) {
+  // The direct kernel's window runs (AVX2: 3-wide kernels over a flat plane, tiles of 2 blocks x 6
+  // or 5 pixels that may cross row ends): unpadded layers and zero-padded copies (narrow rows),
+  // stride 1 and 2, outputs of 1 to 196 pixels (rows narrower than a tile, one row of 14, tiles
+  // split 6 + 5, fewer through the table), one input block, a partial one (three blocks, the last
+  // missing two channels: the asm runs), and 40 (two
+  // passes over K, partial sums kept in y), 2 or 4 output blocks and 3 (a last group of one
+  // block: the asm runs), activations with a residual before or after, and the affine.
+  const std::vector<std::pair<std::string, std::vector<float>>> acts = {
+      {"Relu", {}}, {"SiLU", {}}, {"", {}}, {"HardSwish", {}}, {"Clip", {-0.5f, 0.7f}}, {"Sigmoid", {}}};
+  size_t next = 0;
+  for (int64_t block : test_blocks()) {
+    for (int64_t cin : {block, 3 * block - 2, 40 * block}) {
+      for (auto [h, w, k, stride, pad] : std::vector<std::array<int64_t, 5>>{{3, 3, 3, 1, 0},
+                                                                             {4, 9, 3, 1, 0},
+                                                                             {9, 5, 3, 2, 0},
+                                                                             {7, 7, 3, 1, 1},
+                                                                             {14, 14, 3, 1, 1},
+                                                                             {14, 14, 3, 2, 1},
+                                                                             {28, 28, 3, 2, 1},
+                                                                             {3, 16, 3, 1, 0}}) {
+        for (int64_t cout : {2 * block, 3 * block, 4 * block - 3}) {
+          const auto& [act, params] = acts[next % acts.size()];
+          const std::string residual = next % 3 == 0 ? "" : next % 3 == 1 ? "before" : "after";
+          const std::vector<float> affine =
+              next % 5 == 0 ? std::vector<float>{0.75f, -0.25f} : std::vector<float>{};
+          ++next;
+          const Case c{cin, h, w, cout, k, stride, pad, 1, 1};
+          EXPECT_GT(check_blocked_conv(c, block, act, params, residual, 1, false, "", affine), 0)
+              << "block " << block << " cin " << cin << " " << h << "x" << w << " k " << k << " stride "
+              << stride << " pad " << pad << " cout " << cout << " " << act << " " << residual;
+        }
+      }
+    }
+  }
+}
+
 TEST(CpuBlocked, QuadPointwiseTilesPassesAndEpilogues) {
   // The quad kernel (four input channels per broadcast, AVX-512): input channels below, at and
   // above a block and 600 (38 blocks: two passes over K, partial sums kept in y between them),

@@ -807,6 +807,7 @@ bool direct_run_tiles(const BlockedGeom& g) {
 }  // namespace kiln::cpu::detail
 
 #include "cpu/kernels/blocked_pointwise.h"  // reads the tiles' arguments and even_tiles above
+#include "cpu/kernels/blocked_window.h"
 
 namespace kiln::cpu::detail {
 
@@ -817,6 +818,7 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
     if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
+    if (window_runs(g, V::kWidth, nb)) return window_run<V>;
     if (!direct_run_tiles<V>(g) || g.last_cg < g.cg) return nullptr;
     const bool two = nb == 2;
     switch (run_kind(g)) {
@@ -852,7 +854,7 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads,
   p.input_floats = g.kh * g.kw * g.cg * B;
   p.block_floats = g.gin * p.input_floats;
   p.bias_offset = p.block_floats * g.ocb;
-  p.flat = g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
+  p.flat = flat_plane(g);
   const int64_t pixels = g.oh * g.ow;
   const int64_t units = p.flat ? std::max<int64_t>(1, pixels / (4 * pw)) : g.oh;
   const int64_t per_part = images * p.groups.count;

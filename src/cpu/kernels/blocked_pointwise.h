@@ -13,9 +13,39 @@
 
 namespace kiln::cpu::detail {
 
-// One tile of NB blocks x P pixels from output pixel q over the input blocks [a.ib0, a.ib1):
-// a.first starts from the bias (and a residual added before the activation), later passes from
-// the partial sums in y; a.last applies the epilogue (activation `act`) and stores the result.
+// The end of a straight-code tile at output float `at`, its sums in registers: a.first adds the
+// bias (and a residual before the activation), later passes the partial sums in y; a.last applies
+// the epilogue (activation `act`, a residual after it); the result is stored.
+template <class V, int NB, int P, class Act>
+[[gnu::always_inline]] inline void tile_store(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
+                                              typename V::T (&acc)[P][NB], int64_t at, Act act) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth;
+  float* y = a.y + at;
+  const float* r = a.r ? a.r + at : nullptr;
+  const bool r_first = a.first && r && ep.residual_before, r_last = a.last && r && !ep.residual_before;
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) {
+    const T bias = V::load(a.bias + j * B);
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      const int64_t o = j * g.y_plane + p * B;
+      T s = acc[p][j];
+      if (!a.first)
+        s = V::add(s, V::load(y + o));
+      else
+        s = V::add(s, r_first ? V::add(bias, V::load(r + o)) : bias);
+      if (a.last) {
+        s = act(s);
+        if (r_last) s = V::add(s, V::load(r + o));
+      }
+      V::store(y + o, s);
+    }
+  }
+}
+
+// One tile of NB blocks x P pixels from output pixel q over the input blocks [a.ib0, a.ib1), then
+// its end (tile_store).
 template <class V, int NB, int P, class Act>
 [[gnu::always_inline]] inline void pointwise_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
                                                   int64_t q, Act act) {
@@ -42,27 +72,7 @@ template <class V, int NB, int P, class Act>
       }
     }
   }
-  float* y = a.y + q * B;
-  const float* r = a.r ? a.r + q * B : nullptr;
-  const bool r_first = a.first && r && ep.residual_before, r_last = a.last && r && !ep.residual_before;
-#pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j) {
-    const T bias = V::load(a.bias + j * B);
-#pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) {
-      const int64_t o = j * g.y_plane + p * B;
-      T s = acc[p][j];
-      if (!a.first)
-        s = V::add(s, V::load(y + o));
-      else
-        s = V::add(s, r_first ? V::add(bias, V::load(r + o)) : bias);
-      if (a.last) {
-        s = act(s);
-        if (r_last) s = V::add(s, V::load(r + o));
-      }
-      V::store(y + o, s);
-    }
-  }
+  tile_store<V, NB, P>(g, a, ep, acc, q * B, act);
 }
 
 // Runs `count` consecutive output pixels from flattened pixel q (a RunFn): tiles of P and P - 1

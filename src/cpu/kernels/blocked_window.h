@@ -1,0 +1,99 @@
+// 3-wide convolutions over a flat plane on the blocked layout (every tap of every output pixel
+// inside the input: an unpadded layer, or the direct kernel's zero-padded copy), AVX2: straight-code
+// tiles of 2 output blocks x 6 (or 5) consecutive pixels of the flattened output, as the pointwise
+// ones (blocked_pointwise.h) but over a window of taps. Each pixel has its own input pointer, so
+// a tile may cross a row end: the asm runs need their pixels a column stride apart and send such
+// a tile to the general loop, which on a 7- or 14-wide plane is most of them (ResNet-50's 3x3
+// layers at 7 x 7 and 14 x 14 ran 10-17% faster here, kiln_conv_bench alternated). A tile's sums
+// run over the pass's input blocks and the kernel rows, each row's 3 taps x 8 lanes unrolled with
+// the broadcasts at immediate offsets from the pixels' pointers, then the tile's end
+// (tile_store). Included by blocked_conv_impl.h after blocked_pointwise.h.
+#pragma once
+
+#include "cpu/kernels/blocked_pointwise.h"
+
+namespace kiln::cpu::detail {
+
+// Whether a direct conv's every output pixel has all its taps inside the input, so that its
+// tasks are spans of the flattened output plane (direct_plan).
+inline bool flat_plane(const BlockedGeom& g) {
+  return g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
+}
+
+// One tile of 2 blocks x P pixels of a flat plane from (a.oy, a.ox0) over the input blocks
+// [a.ib0, a.ib1).
+template <class V, int P, class Act>
+[[gnu::always_inline]] inline void window_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
+                                               Act act) {
+  using T = typename V::T;
+  constexpr int B = V::kWidth, NB = 2, KW = 3;
+  constexpr int64_t tap = B * NB * B;  // weight floats per tap
+  T acc[P][NB];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) acc[p][j] = V::zero();
+  const float* xq[P];
+  {
+    int64_t oy = a.oy, ox = a.ox0;
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) {
+      xq[p] = a.x + (oy * g.sh * g.iw + ox * g.sw) * B;
+      if (++ox == g.ow) ox = 0, ++oy;
+    }
+  }
+  const int64_t row_x = g.iw * B;
+  const float* w = a.w + a.ib0 * g.kh * KW * tap;
+  for (int64_t ib = a.ib0; ib < a.ib1; ++ib) {
+    int64_t off = ib * g.x_plane;  // block ib's kernel row r, from each pixel's pointer
+    for (int64_t r = 0; r < g.kh; ++r, off += row_x, w += KW * tap) {
+      const float* xr[P];
+#pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) xr[p] = xq[p] + off;
+#pragma GCC unroll 4
+      for (int kx = 0; kx < KW; ++kx)
+#pragma GCC unroll 16
+        for (int c = 0; c < B; ++c) {
+          const T w0 = V::load(w + kx * tap + c * NB * B), w1 = V::load(w + kx * tap + c * NB * B + B);
+#pragma GCC unroll 16
+          for (int p = 0; p < P; ++p) {
+            const T xv = V::set1(xr[p][kx * B + c]);
+            acc[p][0] = V::fmadd(xv, w0, acc[p][0]);
+            acc[p][1] = V::fmadd(xv, w1, acc[p][1]);
+          }
+        }
+    }
+  }
+  tile_store<V, NB, P>(g, a, ep, acc, (a.oy * g.ow + a.ox0) * B, act);
+}
+
+// Runs `count` consecutive output pixels of a flat plane from flattened pixel q (a RunFn, for a
+// group of 2 blocks): tiles of 6 and 5 pixels, as even as can be; fewer through the table.
+template <class V>
+void window_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
+                int64_t count) {
+  constexpr int P = 6;
+  const int64_t tiles = (count + P - 1) / P, small = tiles * P - count;
+  if (small > tiles) return even_tiles(g, a, ep, table, P, q, count);
+  a.oy = q / g.ow, a.ox0 = q % g.ow;
+  with_activation<V>(a.last ? ep : Epilogue{}, [&](auto act) {
+    for (int64_t t = 0; t < tiles; ++t) {
+      prefetch_share(a);
+      const int n = t < tiles - small ? P : P - 1;
+      if (n == P)
+        window_tile<V, P>(g, a, ep, act);
+      else
+        window_tile<V, P - 1>(g, a, ep, act);
+      for (a.ox0 += n; a.ox0 >= g.ow; a.ox0 -= g.ow) ++a.oy;
+    }
+  });
+}
+
+// Whether a direct conv's groups of nb blocks take window_run: AVX2 (8 lanes), groups of 2, 3 taps
+// per kernel row, undilated, a blocked input of whole blocks, a flat plane.
+inline bool window_runs(const BlockedGeom& g, int64_t b, int64_t nb) {
+  return b == 8 && nb == 2 && g.kw == 3 && g.dw == 1 && g.dh == 1 && g.cg == b && g.last_cg == g.cg &&
+         flat_plane(g);
+}
+
+}  // namespace kiln::cpu::detail
