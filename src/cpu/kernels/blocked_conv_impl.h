@@ -818,7 +818,7 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
     if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
-    if (window_runs(g, V::kWidth, nb)) return window_run<V>;
+    if (window_runs(g, V::kWidth, nb)) return g.cg == 1 ? window_run<V, 7, 1> : window_run<V, 3, 8>;
     if (!direct_run_tiles<V>(g) || g.last_cg < g.cg) return nullptr;
     const bool two = nb == 2;
     switch (run_kind(g)) {

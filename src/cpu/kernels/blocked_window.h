@@ -1,13 +1,14 @@
-// 3-wide convolutions over a flat plane on the blocked layout (every tap of every output pixel
-// inside the input: an unpadded layer, or the direct kernel's zero-padded copy), AVX2: straight-code
-// tiles of 2 output blocks x 6 (or 5) consecutive pixels of the flattened output, as the pointwise
-// ones (blocked_pointwise.h) but over a window of taps. Each pixel has its own input pointer, so
-// a tile may cross a row end: the asm runs need their pixels a column stride apart and send such
-// a tile to the general loop, which on a 7- or 14-wide plane is most of them (ResNet-50's 3x3
-// layers at 7 x 7 and 14 x 14 ran 10-17% faster here, kiln_conv_bench alternated). A tile's sums
-// run over the pass's input blocks and the kernel rows, each row's 3 taps x 8 lanes unrolled with
-// the broadcasts at immediate offsets from the pixels' pointers, then the tile's end
-// (tile_store). Included by blocked_conv_impl.h after blocked_pointwise.h.
+// Convolutions over a flat plane (every tap of every output pixel inside the input: an unpadded
+// layer, or the direct kernel's zero-padded copy), AVX2: 3-wide kernels over a blocked input and
+// 7-wide ones over a planar image (ResNet's first layer). Straight-code tiles of 2 output blocks x
+// 6 (or 5) consecutive pixels of the flattened output, as the pointwise ones (blocked_pointwise.h)
+// but over a window of taps. Each pixel has its own input pointer, so a tile may cross a row end:
+// the asm runs need their pixels a column stride apart and send such a tile to the general loop,
+// which on a 7- or 14-wide plane is most of them (ResNet-50's 3x3 layers at 7 x 7 and 14 x 14 ran
+// 10-17% faster here, kiln_conv_bench alternated; its 7x7 stride-2 first layer 6-8% warm, 17-18%
+// with cold caches). A tile's sums run over the pass's input groups and the kernel rows, each
+// row's taps x lanes unrolled with the broadcasts at immediate offsets from the pixels' pointers,
+// then the tile's end (tile_store). Included by blocked_conv_impl.h after blocked_pointwise.h.
 #pragma once
 
 #include "cpu/kernels/blocked_pointwise.h"
@@ -20,14 +21,15 @@ inline bool flat_plane(const BlockedGeom& g) {
   return g.ox_lo == 0 && g.ox_hi == g.ow && g.pt == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.ih;
 }
 
-// One tile of 2 blocks x P pixels of a flat plane from (a.oy, a.ox0) over the input blocks
-// [a.ib0, a.ib1).
-template <class V, int P, class Act>
+// One tile of 2 blocks x P pixels of a flat plane from (a.oy, a.ox0) over the input groups
+// [a.ib0, a.ib1) of CG channels (a block of 8, or one channel of a planar image), KW taps per
+// kernel row.
+template <class V, int P, int KW, int CG, class Act>
 [[gnu::always_inline]] inline void window_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
                                                Act act) {
   using T = typename V::T;
-  constexpr int B = V::kWidth, NB = 2, KW = 3;
-  constexpr int64_t tap = B * NB * B;  // weight floats per tap
+  constexpr int B = V::kWidth, NB = 2;
+  constexpr int64_t tap = CG * NB * B;  // weight floats per tap
   T acc[P][NB];
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p)
@@ -38,26 +40,26 @@ template <class V, int P, class Act>
     int64_t oy = a.oy, ox = a.ox0;
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
-      xq[p] = a.x + (oy * g.sh * g.iw + ox * g.sw) * B;
+      xq[p] = a.x + (oy * g.sh * g.iw + ox * g.sw) * CG;
       if (++ox == g.ow) ox = 0, ++oy;
     }
   }
-  const int64_t row_x = g.iw * B;
+  const int64_t row_x = g.iw * CG;
   const float* w = a.w + a.ib0 * g.kh * KW * tap;
   for (int64_t ib = a.ib0; ib < a.ib1; ++ib) {
-    int64_t off = ib * g.x_plane;  // block ib's kernel row r, from each pixel's pointer
+    int64_t off = ib * g.x_plane;  // group ib's kernel row r, from each pixel's pointer
     for (int64_t r = 0; r < g.kh; ++r, off += row_x, w += KW * tap) {
       const float* xr[P];
 #pragma GCC unroll 16
       for (int p = 0; p < P; ++p) xr[p] = xq[p] + off;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int kx = 0; kx < KW; ++kx)
 #pragma GCC unroll 16
-        for (int c = 0; c < B; ++c) {
+        for (int c = 0; c < CG; ++c) {
           const T w0 = V::load(w + kx * tap + c * NB * B), w1 = V::load(w + kx * tap + c * NB * B + B);
 #pragma GCC unroll 16
           for (int p = 0; p < P; ++p) {
-            const T xv = V::set1(xr[p][kx * B + c]);
+            const T xv = V::set1(xr[p][kx * CG + c]);
             acc[p][0] = V::fmadd(xv, w0, acc[p][0]);
             acc[p][1] = V::fmadd(xv, w1, acc[p][1]);
           }
@@ -69,7 +71,7 @@ template <class V, int P, class Act>
 
 // Runs `count` consecutive output pixels of a flat plane from flattened pixel q (a RunFn, for a
 // group of 2 blocks): tiles of 6 and 5 pixels, as even as can be; fewer through the table.
-template <class V>
+template <class V, int KW, int CG>
 void window_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                 int64_t count) {
   constexpr int P = 6;
@@ -81,19 +83,20 @@ void window_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const Tile
       prefetch_share(a);
       const int n = t < tiles - small ? P : P - 1;
       if (n == P)
-        window_tile<V, P>(g, a, ep, act);
+        window_tile<V, P, KW, CG>(g, a, ep, act);
       else
-        window_tile<V, P - 1>(g, a, ep, act);
+        window_tile<V, P - 1, KW, CG>(g, a, ep, act);
       for (a.ox0 += n; a.ox0 >= g.ow; a.ox0 -= g.ow) ++a.oy;
     }
   });
 }
 
-// Whether a direct conv's groups of nb blocks take window_run: AVX2 (8 lanes), groups of 2, 3 taps
-// per kernel row, undilated, a blocked input of whole blocks, a flat plane.
+// Whether a direct conv's groups of nb blocks take window_run: AVX2 (8 lanes), groups of 2,
+// undilated, a flat plane, and 3 taps per kernel row over a blocked input of whole blocks or 7
+// over a planar image (a first layer's, zero-padded: ResNet's 7x7 stride 2).
 inline bool window_runs(const BlockedGeom& g, int64_t b, int64_t nb) {
-  return b == 8 && nb == 2 && g.kw == 3 && g.dw == 1 && g.dh == 1 && g.cg == b && g.last_cg == g.cg &&
-         flat_plane(g);
+  if (b != 8 || nb != 2 || g.dw != 1 || g.dh != 1 || !flat_plane(g)) return false;
+  return (g.kw == 3 && g.cg == b && g.last_cg == g.cg) || (g.kw == 7 && g.cg == 1);
 }
 
 }  // namespace kiln::cpu::detail
