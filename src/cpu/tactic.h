@@ -24,7 +24,7 @@ namespace kiln::cpu {
 /// The revision of the CPU kernels' timings, part of every timing-cache key: a cache written before
 /// a kernel change that moves timings then misses (its layers are timed again) instead of choosing
 /// by stale times. Bump it with such a change.
-inline constexpr int kKernelRevision = 18;
+inline constexpr int kKernelRevision = 19;
 
 struct TacticArgs {
   const ir::Node& node;

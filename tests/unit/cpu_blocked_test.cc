@@ -280,20 +280,23 @@ TEST(CpuBlocked, WindowRunsCrossRowEndsOverPassesAndEpilogues) {
   }
 }
 
-TEST(CpuBlocked, WindowRunsTakeAPlanarImagesSevenWideKernels) {
-  // The window runs over a first layer's planar image, 7 taps per kernel row (AVX2; ResNet's 7x7
-  // stride 2): zero-padded (the direct kernel's copy) and unpadded planes, stride 1 and 2, 1 and 3
-  // channels, outputs of 2 x 7 to 16 x 16 (tiles across row ends, 6 + 5), 2 or 4 output blocks and
-  // 3 (a last group of one block: the asm runs), an activation and a residual.
+TEST(CpuBlocked, WindowRunsTakePlanarImages) {
+  // The window runs over a first layer's planar image, 3 or 7 taps per kernel row (AVX2;
+  // MobileNetV2's 3x3 and ResNet's 7x7 stride 2): zero-padded (the direct kernel's copy) and
+  // unpadded planes, stride 1 and 2, 1 and 3 channels, outputs of 2 x 7 to 16 x 16 (tiles across
+  // row ends, 6 + 5), 2 or 4 output blocks and 3 (a last group of one block: the asm runs), an
+  // activation and a residual.
   for (int64_t block : test_blocks()) {
-    for (int64_t cin : {1, 3}) {
-      for (auto [h, w, stride, pad] : std::vector<std::array<int64_t, 4>>{
-               {23, 23, 2, 3}, {9, 20, 2, 0}, {16, 16, 1, 3}, {8, 13, 1, 0}}) {
-        for (int64_t cout : {2 * block, 3 * block, 4 * block - 1}) {
-          const Case c{cin, h, w, cout, 7, stride, pad, 1, 1};
-          EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, cout == 3 * block ? "after" : "", 1, true), 0)
-              << "block " << block << " cin " << cin << " " << h << "x" << w << " stride " << stride
-              << " pad " << pad << " cout " << cout;
+    for (int64_t k : {3, 7}) {
+      for (int64_t cin : {1, 3}) {
+        for (auto [h, w, stride, padded] : std::vector<std::array<int64_t, 4>>{
+                 {23, 23, 2, 1}, {9, 20, 2, 0}, {16, 16, 1, 1}, {8, 13, 1, 0}}) {
+          for (int64_t cout : {2 * block, 3 * block, 4 * block - 1}) {
+            const Case c{cin, h, w, cout, k, stride, padded * (k / 2), 1, 1};
+            EXPECT_GT(check_blocked_conv(c, block, "Relu", {}, cout == 3 * block ? "after" : "", 1, true), 0)
+                << "block " << block << " k " << k << " cin " << cin << " " << h << "x" << w << " stride "
+                << stride << " padded " << padded << " cout " << cout;
+          }
         }
       }
     }

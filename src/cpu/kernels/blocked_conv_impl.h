@@ -722,14 +722,17 @@ inline bool direct_runs(const BlockedGeom& g) {
 }
 // Whether the direct kernel copies its input into a zero-padded buffer first: when the border
 // columns (one-pixel tiles over fewer taps) are a noticeable share of a narrow output row, or when
-// the input is a first layer's image (a few channels: a cheap copy) whose kernel is at least 5
-// wide and takes AVX2's asm runs (direct_runs): ResNet-50's 7x7 stride-2 layer had 3 border columns
-// in 112 and ran 0.87x the time padded (kiln_conv_bench, AVX2, 8 alternated runs); MobileNetV2's
-// 3x3 one has 1 and ran 1.15x slower padded, the copy costing more than its border.
+// the input is a first layer's image (a few channels: a cheap copy) with 3 or 7 taps per kernel
+// row on AVX2 (direct_runs), whose flat padded plane then takes the window runs
+// (blocked_window.h). kiln_conv_bench, AVX2, alternated: ResNet-50's 7x7 stride-2 layer (3 border
+// columns in 112) ran 0.87x the time padded with the asm runs, less again with the window runs;
+// MobileNetV2's 3x3 stride-2 one (1 border column) ran 1.15x slower padded with the asm runs, the
+// copy costing more than its border, and 0.84-0.86x the time padded with the window runs (session
+// 14; YOLOX-S's 12-channel 3x3 stride-1 image, planar, 0.89-0.96x).
 inline bool direct_pads(const Conv2dShape& s, int64_t b, bool planar_input) {
   const BlockedGeom g = blocked_geom(s, b, planar_input);
   const int64_t border = g.ow - (g.ox_hi - g.ox_lo);
-  return border > 0 && (16 * border > g.ow || (b == 8 && planar_input && g.kw >= 5 && direct_runs(g)));
+  return border > 0 && (16 * border > g.ow || (b == 8 && planar_input && direct_runs(g)));
 }
 
 // The padded input's geometry: every tap of every output inside it.
@@ -818,7 +821,8 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
     if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
-    if (window_runs(g, V::kWidth, nb)) return g.cg == 1 ? window_run<V, 7, 1> : window_run<V, 3, 8>;
+    if (window_runs(g, V::kWidth, nb))
+      return g.cg > 1 ? window_run<V, 3, 8> : g.kw == 3 ? window_run<V, 3, 1> : window_run<V, 7, 1>;
     if (!direct_run_tiles<V>(g) || g.last_cg < g.cg) return nullptr;
     const bool two = nb == 2;
     switch (run_kind(g)) {

@@ -1,6 +1,6 @@
 // Convolutions over a flat plane (every tap of every output pixel inside the input: an unpadded
 // layer, or the direct kernel's zero-padded copy), AVX2: 3-wide kernels over a blocked input and
-// 7-wide ones over a planar image (ResNet's first layer). Straight-code tiles of 2 output blocks x
+// 3- or 7-wide ones over a planar image (first layers). Straight-code tiles of 2 output blocks x
 // 6 (or 5) consecutive pixels of the flattened output, as the pointwise ones (blocked_pointwise.h)
 // but over a window of taps. Each pixel has its own input pointer, so a tile may cross a row end:
 // the asm runs need their pixels a column stride apart and send such a tile to the general loop,
@@ -92,11 +92,11 @@ void window_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const Tile
 }
 
 // Whether a direct conv's groups of nb blocks take window_run: AVX2 (8 lanes), groups of 2,
-// undilated, a flat plane, and 3 taps per kernel row over a blocked input of whole blocks or 7
-// over a planar image (a first layer's, zero-padded: ResNet's 7x7 stride 2).
+// undilated, a flat plane, and 3 taps per kernel row over a blocked input of whole blocks or 3 or
+// 7 over a planar image (a first layer's, zero-padded: direct_pads).
 inline bool window_runs(const BlockedGeom& g, int64_t b, int64_t nb) {
   if (b != 8 || nb != 2 || g.dw != 1 || g.dh != 1 || !flat_plane(g)) return false;
-  return (g.kw == 3 && g.cg == b && g.last_cg == g.cg) || (g.kw == 7 && g.cg == 1);
+  return g.cg == 1 ? g.kw == 3 || g.kw == 7 : g.kw == 3 && g.cg == b && g.last_cg == g.cg;
 }
 
 }  // namespace kiln::cpu::detail
