@@ -1,6 +1,6 @@
 // Blocked convolution microbenchmark: kiln's direct, quad (pointwise, AVX-512), AMX bf16x3,
-// Winograd and depthwise kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes of ResNet-50
-// and MobileNetV2, against the machine's measured FMA ceiling.
+// Winograd and depthwise kernels on the blocked layout (NCHW16c / NCHW8c) over the layer shapes
+// of ResNet-50 and MobileNetV2, against the machine's measured FMA ceiling.
 //
 //   kiln_conv_bench [--threads T] [--seconds S] [--filter SUBSTRING] [--cold 1]
 //

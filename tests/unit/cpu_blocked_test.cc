@@ -248,9 +248,9 @@ TEST(CpuBlocked, WindowRunsCrossRowEndsOverPassesAndEpilogues) {
   // or 5 pixels that may cross row ends): unpadded layers and zero-padded copies (narrow rows),
   // stride 1 and 2, outputs of 1 to 196 pixels (rows narrower than a tile, one row of 14, tiles
   // split 6 + 5, fewer through the table), one input block, a partial one (three blocks, the last
-  // missing two channels: the asm runs), and 40 (two
-  // passes over K, partial sums kept in y), 2 or 4 output blocks and 3 (a last group of one
-  // block: the asm runs), activations with a residual before or after, and the affine.
+  // missing two channels: the asm runs), and 40 (two passes over K, partial sums kept in y), 2 or 4
+  // output blocks and 3 (a last group of one block: the asm runs), activations with a residual
+  // before or after, and the affine.
   const std::vector<std::pair<std::string, std::vector<float>>> acts = {
       {"Relu", {}}, {"SiLU", {}}, {"", {}}, {"HardSwish", {}}, {"Clip", {-0.5f, 0.7f}}, {"Sigmoid", {}}};
   size_t next = 0;

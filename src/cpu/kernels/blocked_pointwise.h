@@ -8,6 +8,8 @@
 // of its time. Included by blocked_conv_impl.h.
 #pragma once
 
+#include <type_traits>
+
 #include "cpu/kernels/blocked_geom.h"
 #include "cpu/ukernels/gemm_impl.h"
 
@@ -75,25 +77,33 @@ template <class V, int NB, int P, class Act>
   tile_store<V, NB, P>(g, a, ep, acc, q * B, act);
 }
 
-// Runs `count` consecutive output pixels from flattened pixel q (a RunFn): tiles of P and P - 1
-// pixels, as even as can be (10 pixels: 5 + 5); fewer pixels than that through the table.
-template <class V, int NB>
-void pointwise_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
-                   int64_t count) {
-  constexpr int P = NB == 1 ? 12 : 6;
+// Runs `count` consecutive output pixels from flattened pixel q in straight-code tiles of P and
+// P - 1 pixels, as even as can be (10 pixels: 5 + 5); fewer pixels than that through the table.
+// tile(std::integral_constant<int, n>, a, act) computes the next n pixels and moves its own
+// position on; the activation is chosen once for the whole run.
+template <class V, int P, class Tile>
+[[gnu::always_inline]] inline void straight_run(const BlockedGeom& g, TileArgs& a, const Epilogue& ep,
+                                                const TileFn* table, int64_t q, int64_t count, Tile&& tile) {
   const int64_t tiles = (count + P - 1) / P, small = tiles * P - count;
   if (small > tiles) return even_tiles(g, a, ep, table, P, q, count);
   with_activation<V>(a.last ? ep : Epilogue{}, [&](auto act) {
     for (int64_t t = 0; t < tiles; ++t) {
       prefetch_share(a);
-      if (t < tiles - small) {
-        pointwise_tile<V, NB, P>(g, a, ep, q, act);
-        q += P;
-      } else {
-        pointwise_tile<V, NB, P - 1>(g, a, ep, q, act);
-        q += P - 1;
-      }
+      if (t < tiles - small)
+        tile(std::integral_constant<int, P>{}, a, act);
+      else
+        tile(std::integral_constant<int, P - 1>{}, a, act);
     }
+  });
+}
+
+// Runs `count` consecutive output pixels from flattened pixel q (a RunFn): straight_run's tiles.
+template <class V, int NB>
+void pointwise_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
+                   int64_t count) {
+  straight_run<V, NB == 1 ? 12 : 6>(g, a, ep, table, q, count, [&](auto n, const TileArgs& t, auto act) {
+    pointwise_tile<V, NB, decltype(n)::value>(g, t, ep, q, act);
+    q += n;
   });
 }
 

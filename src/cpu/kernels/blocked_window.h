@@ -70,24 +70,14 @@ template <class V, int P, int KW, int CG, class Act>
 }
 
 // Runs `count` consecutive output pixels of a flat plane from flattened pixel q (a RunFn, for a
-// group of 2 blocks): tiles of 6 and 5 pixels, as even as can be; fewer through the table.
+// group of 2 blocks): straight_run's tiles of 6 and 5 pixels.
 template <class V, int KW, int CG>
 void window_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                 int64_t count) {
-  constexpr int P = 6;
-  const int64_t tiles = (count + P - 1) / P, small = tiles * P - count;
-  if (small > tiles) return even_tiles(g, a, ep, table, P, q, count);
   a.oy = q / g.ow, a.ox0 = q % g.ow;
-  with_activation<V>(a.last ? ep : Epilogue{}, [&](auto act) {
-    for (int64_t t = 0; t < tiles; ++t) {
-      prefetch_share(a);
-      const int n = t < tiles - small ? P : P - 1;
-      if (n == P)
-        window_tile<V, P, KW, CG>(g, a, ep, act);
-      else
-        window_tile<V, P - 1, KW, CG>(g, a, ep, act);
-      for (a.ox0 += n; a.ox0 >= g.ow; a.ox0 -= g.ow) ++a.oy;
-    }
+  straight_run<V, 6>(g, a, ep, table, q, count, [&](auto n, TileArgs& t, auto act) {
+    window_tile<V, decltype(n)::value, KW, CG>(g, t, ep, act);
+    for (t.ox0 += n; t.ox0 >= g.ow; t.ox0 -= g.ow) ++t.oy;
   });
 }
 
