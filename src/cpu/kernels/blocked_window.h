@@ -75,10 +75,11 @@ template <class V, int KW, int CG>
 void window_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                 int64_t count) {
   a.oy = q / g.ow, a.ox0 = q % g.ow;
-  straight_run<V, 6>(g, a, ep, table, q, count, [&](auto n, TileArgs& t, auto act) {
-    window_tile<V, decltype(n)::value, KW, CG>(g, t, ep, act);
-    for (t.ox0 += n; t.ox0 >= g.ow; t.ox0 -= g.ow) ++t.oy;
-  });
+  straight_run<V, 6>(
+      g, a, ep, table, q, count, [&](auto n, TileArgs& t, auto act) __attribute__((always_inline)) {
+        window_tile<V, decltype(n)::value, KW, CG>(g, t, ep, act);
+        for (t.ox0 += n; t.ox0 >= g.ow; t.ox0 -= g.ow) ++t.oy;
+      });
 }
 
 // Whether a direct conv's groups of nb blocks take window_run: AVX2 (8 lanes), groups of 2,
