@@ -70,7 +70,8 @@ Expected<BenchResult> time_streams(const Engine& engine, const std::vector<Named
       }
       for (int w = 0; w < o.warmup && errors[s]; ++w) errors[s] = ctx.run_into(inputs, outputs);
       ready.fetch_add(1);
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      ready.notify_one();
+      go.wait(false, std::memory_order_acquire);
       auto deadline = o.duration_s ? start + std::chrono::duration_cast<Clock::duration>(
                                                  std::chrono::duration<double>(*o.duration_s))
                                    : Clock::time_point::max();
@@ -90,9 +91,12 @@ Expected<BenchResult> time_streams(const Engine& engine, const std::vector<Named
       cpu_s[s] = profile::thread_cpu_seconds() - cpu0;
     });
   }
-  while (ready.load() < k) std::this_thread::yield();
+  // Sleep (not spin) while the streams warm up: a spinning main thread takes a core from a
+  // stream's pool workers.
+  for (int r = ready.load(); r < k; r = ready.load()) ready.wait(r);
   start = Clock::now();
   go.store(true, std::memory_order_release);
+  go.notify_all();
   for (auto& t : threads) t.join();
   BenchResult result;
   result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
