@@ -35,11 +35,8 @@ def kiln_layers(kiln, plan, threads, work):
                    stdout=subprocess.DEVNULL)
     layers = []
     for layer in json.load(open(out))["layers"]:
-        shape = (layer.get("output_shapes") or [[]])[0]
-        # Planar [N, C, H, W] or blocked [N, C/b, H, W, b]: H and W are dims 2 and 3 either way.
-        hw = tuple(shape[2:4]) if len(shape) >= 4 else ()
         outs = [o[: -len("_blocked")] if o.endswith("_blocked") else o for o in layer.get("outputs", [])]
-        layers.append((layer["name"], layer["op"], layer.get("tactic", ""), layer["median_us"], hw, outs))
+        layers.append((layer["name"], layer["op"], layer.get("tactic", ""), layer["median_us"], outs))
     return layers
 
 
@@ -109,11 +106,9 @@ def ort_layers(model, threads, inputs, work, round_index):
         if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
             continue
         name = e["name"][: -len("_kernel_time")]
-        args = e.get("args", {})
-        shape = list((args.get("output_type_shape") or [{}])[0].values() or [[]])[0]
-        entry = times.setdefault(name, [args.get("op_name", "?"), [], tuple(shape[2:4])])
+        entry = times.setdefault(name, [e.get("args", {}).get("op_name", "?"), []])
         entry[1].append(e["dur"])
-    return [(name, op, statistics.median(durs), hw) for name, (op, durs, hw) in times.items()]
+    return [(name, op, statistics.median(durs)) for name, (op, durs) in times.items()]
 
 
 def main():
@@ -137,15 +132,15 @@ def main():
     for r in range(a.rounds):
         kiln_rounds.append(kiln_layers(a.kiln, plan, a.threads, work))
         ort_rounds.append(ort_layers(a.model, a.threads, a.input, work, r))
-    kiln = [(n, op, tac, min(rd[i][3] for rd in kiln_rounds), hw, outs) for i, (n, op, tac, _, hw, outs) in
+    kiln = [(n, op, tac, min(rd[i][3] for rd in kiln_rounds), outs) for i, (n, op, tac, _, outs) in
             enumerate(kiln_rounds[0])]
-    ort = [(n, op, min(rd[i][2] for rd in ort_rounds), hw) for i, (n, op, _, hw) in enumerate(ort_rounds[0])]
+    ort = [(n, op, min(rd[i][2] for rd in ort_rounds)) for i, (n, op, _) in enumerate(ort_rounds[0])]
     roots = ConvRoots(a.model)
     # A horizontal fusion's outputs are split by the layer after it ("X_siblings" -> "X_split"):
     # the split's outputs name the sibling convs.
-    split_outs = {n: outs for (n, op, _, _, _, outs) in kiln if n.endswith("_split")}
+    split_outs = {n: outs for (n, _, _, _, outs) in kiln if n.endswith("_split")}
     kconv, ort_by_root, oconv_rest = [], collections.defaultdict(float), 0.0
-    for n, op, tac, us, hw, outs in kiln:
+    for n, op, tac, us, outs in kiln:
         if "Conv" not in op:
             continue
         if n.endswith("_siblings"):
@@ -155,7 +150,7 @@ def main():
     # onnxruntime's nodes traced to a conv: the conv and the activations and adds it did not fuse
     # (kiln's conv layers carry theirs in the epilogue).
     ort_traced = set()
-    for n, op, us, hw in ort:
+    for n, op, us in ort:
         root = roots.of_name(n)
         if root:
             ort_by_root[root] += us
