@@ -723,7 +723,7 @@ inline bool direct_runs(const BlockedGeom& g) {
 // Whether the direct kernel copies its input into a zero-padded buffer first: when the border
 // columns (one-pixel tiles over fewer taps) are a noticeable share of a narrow output row, or when
 // the input is a first layer's image (a few channels: a cheap copy) with 3 or 7 taps per kernel
-// row on AVX2 (direct_runs), whose flat padded plane then takes the window runs
+// row (direct_runs), whose flat padded plane then takes the window runs
 // (blocked_window.h). kiln_conv_bench, AVX2, alternated: ResNet-50's 7x7 stride-2 layer (3 border
 // columns in 112) ran 0.87x the time padded with the asm runs, less again with the window runs;
 // MobileNetV2's 3x3 stride-2 one (1 border column) ran 1.15x slower padded with the asm runs, the
@@ -732,7 +732,7 @@ inline bool direct_runs(const BlockedGeom& g) {
 inline bool direct_pads(const Conv2dShape& s, int64_t b, bool planar_input) {
   const BlockedGeom g = blocked_geom(s, b, planar_input);
   const int64_t border = g.ow - (g.ox_hi - g.ox_lo);
-  return border > 0 && (16 * border > g.ow || (b == 8 && planar_input && direct_runs(g)));
+  return border > 0 && (16 * border > g.ow || (planar_input && direct_runs(g)));
 }
 
 // The padded input's geometry: every tap of every output inside it.
@@ -814,15 +814,34 @@ bool direct_run_tiles(const BlockedGeom& g) {
 
 namespace kiln::cpu::detail {
 
-// The direct kernel's RunFn for a group of nb blocks, or null: AVX2's pointwise runs or asm runs
-// where the layer's tiles take them (direct_run_tiles) and its input has no partial block.
+// The direct kernel's RunFn for a group of nb blocks, or null: the pointwise or window runs where
+// the layer takes them, else on AVX2 the asm runs where its tiles take them (direct_run_tiles) and
+// its input has no partial block.
 template <class V>
 RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
+  if constexpr (V::kWidth == 16) {
+    if (pointwise_runs(g)) {
+      constexpr RunFn kPointwise[] = {pointwise_run<V, 1>, pointwise_run<V, 2>, pointwise_run<V, 3>,
+                                      pointwise_run<V, 4>};
+      return kPointwise[nb - 1];
+    }
+    if (!window_runs(g, V::kWidth, nb)) return nullptr;
+    if (g.cg > 1) {
+      constexpr RunFn kWindow[] = {window_run<V, 1, 3, 16>, window_run<V, 2, 3, 16>, window_run<V, 3, 3, 16>,
+                                   window_run<V, 4, 3, 16>};
+      return kWindow[nb - 1];
+    }
+    constexpr RunFn kImage3[] = {window_run<V, 1, 3, 1>, window_run<V, 2, 3, 1>, window_run<V, 3, 3, 1>,
+                                 window_run<V, 4, 3, 1>};
+    constexpr RunFn kImage7[] = {window_run<V, 1, 7, 1>, window_run<V, 2, 7, 1>, window_run<V, 3, 7, 1>,
+                                 window_run<V, 4, 7, 1>};
+    return g.kw == 3 ? kImage3[nb - 1] : kImage7[nb - 1];
+  }
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
     if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
     if (window_runs(g, V::kWidth, nb))
-      return g.cg > 1 ? window_run<V, 3, 8> : g.kw == 3 ? window_run<V, 3, 1> : window_run<V, 7, 1>;
+      return g.cg > 1 ? window_run<V, 2, 3, 8> : g.kw == 3 ? window_run<V, 2, 3, 1> : window_run<V, 2, 7, 1>;
     if (!direct_run_tiles<V>(g) || g.last_cg < g.cg) return nullptr;
     const bool two = nb == 2;
     switch (run_kind(g)) {
