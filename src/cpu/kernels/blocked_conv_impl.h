@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "cpu/isa.h"
 #include "cpu/kernels/blocked_conv.h"
 #include "cpu/kernels/blocked_depthwise_rows.h"
 #include "cpu/kernels/blocked_geom.h"
@@ -894,11 +895,16 @@ DirectPlan direct_plan(const BlockedGeom& g, int64_t images, int threads,
     }
   p.span = (extent + chosen - 1) / chosen;
   p.spans = (extent + p.span - 1) / p.span;
-  // Passes of at most ~32 KB of the largest group's weights, as even as can be (9 input blocks:
-  // 5 + 4, not 8 + 1: a pass of few blocks pays its tiles' loads and stores for little work).
+  // Passes of at most the L1 less 16 KB (the tiles' inputs and sums) of the largest group's
+  // weights, as even as can be (9 input blocks: 5 + 4, not 8 + 1: a pass of few blocks pays its
+  // tiles' loads and stores for little work): 32 KB on a 48 KB L1 (Zen 5, the Xeon: measured
+  // there), 16 KB on a 32 KB one, where 32 KB passes left the weights in L2 for a task's later
+  // tiles (Zen 4, kiln_conv_bench --cold 1 alternated: ResNet-50's 3x3 @7 as Winograd F(2,3)
+  // products over 16 tiles 0.88x the time, its 2048>512 and 512>2048 1x1 layers 0.95x, others level).
   const int64_t widest = p.groups.base + (p.groups.extra > 0 ? 1 : 0);
   const int64_t per_input = p.input_floats * widest * int64_t{sizeof(float)};
-  const int64_t most = std::max<int64_t>(1, (32 << 10) / per_input), passes = (g.gin + most - 1) / most;
+  const int64_t pass_bytes = std::max<int64_t>(16 << 10, l1_cache_bytes() - (16 << 10));
+  const int64_t most = std::max<int64_t>(1, pass_bytes / per_input), passes = (g.gin + most - 1) / most;
   p.pass = (g.gin + passes - 1) / passes;
   const double input = double(g.gin) * g.x_plane, weights = double(p.block_floats) * g.ocb;
   p.span_major = input + weights * p.spans < input * p.groups.count + weights;
