@@ -71,8 +71,13 @@ inline void finish_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, 
 
 // The next pass's weights, fetched into L2 a share per tile while this pass computes: a deep
 // layer's weights come from memory (timed with them cold, ResNet-50's last 1x1 layers ran 12%
-// slower; this wins back about a third of that).
+// slower; this wins back about a third of that). Only where a task has the tiles to spread them
+// over (kMaxLinesPerTile): the Winograd products run a few tiles per pass (4 to 16 pixels), and a
+// burst of 86-256 prefetches at a tile's start stalled it (Zen 4, kiln_conv_bench --cold 1
+// alternated: ResNet-50's 3x3 @7 as F(4,3) 0.65-0.75x the time without them, @14 0.90-0.93x;
+// prefetching at most 16 or 32 lines per tile there was slower than none).
 struct WeightPrefetch {
+  static constexpr int64_t kMaxLinesPerTile = 32;
   const char *next = nullptr, *end = nullptr;
   int64_t per_tile = 0;  // cache lines per tile
 };
@@ -944,7 +949,8 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
     fetch.next = reinterpret_cast<const char*>(a.w) + a.ib1 * per_input;
     fetch.end = reinterpret_cast<const char*>(a.w) + std::min(g.gin, a.ib1 + p.pass) * per_input;
     fetch.per_tile = ((fetch.end - fetch.next) / 64 + tiles - 1) / std::max<int64_t>(tiles, 1);
-    a.prefetch = fetch.next < fetch.end ? &fetch : nullptr;
+    a.prefetch =
+        fetch.next < fetch.end && fetch.per_tile <= WeightPrefetch::kMaxLinesPerTile ? &fetch : nullptr;
     if (p.flat) {
       even_tiles(g, a, ep, table, pw, lo, hi - lo, run);
       continue;
