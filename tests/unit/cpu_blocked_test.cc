@@ -223,8 +223,9 @@ TEST(CpuBlocked, DirectRunsTakeRowBorders) {
 }
 
 TEST(CpuBlocked, PointwiseRunsTilesPassesAndEpilogues) {
-  // The direct kernel's pointwise runs (AVX2: 1x1, stride 1, whole input blocks, each tile whole in
-  // one function): one input block, three, and 70 (two passes over K, partial sums kept in y), planes
+  // The direct kernel's pointwise runs (1x1, stride 1, each tile whole in one function): one input
+  // block, one and a half (a partial last block: its real lanes only), three, and 70 less 3
+  // channels (passes over K, partial sums kept in y, the last pass ending on a partial block), planes
   // of 1 to 49 pixels (tiles of 6 and 5, or 12 and 11 for a group of one block, and fewer through
   // the table), output groups of one (partial) and two blocks; every activation, with a residual
   // before (joining the first pass, written over) or after it, and the affine after it.
@@ -240,7 +241,7 @@ TEST(CpuBlocked, PointwiseRunsTilesPassesAndEpilogues) {
                                                                         {"Gelu", {}}};
   size_t next = 0;
   for (int64_t block : test_blocks()) {
-    for (int64_t cin : {block, 3 * block, 70 * block}) {
+    for (int64_t cin : {block, block + block / 2, 3 * block, 70 * block - 3}) {
       for (auto [h, w] :
            std::vector<std::array<int64_t, 2>>{{1, 1}, {1, 5}, {2, 3}, {1, 11}, {7, 7}, {3, 13}, {2, 12}}) {
         for (int64_t cout : {int64_t{3}, 2 * block, 3 * block + 1}) {

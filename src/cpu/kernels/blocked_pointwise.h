@@ -60,19 +60,26 @@ template <class V, int NB, int P, class Act>
     for (int j = 0; j < NB; ++j) acc[p][j] = V::zero();
   const float* x = a.x + a.ib0 * g.x_plane + q * B;
   const float* w = a.w + a.ib0 * (B * NB * B);
-  for (int64_t ib = a.ib0; ib < a.ib1; ++ib, x += g.x_plane, w += B * NB * B) {
-#pragma GCC unroll 16
-    for (int c = 0; c < B; ++c) {
-      T wv[NB];
+  auto step = [&](int c) __attribute__((always_inline)) {
+    T wv[NB];
 #pragma GCC unroll 4
-      for (int j = 0; j < NB; ++j) wv[j] = V::load(w + (c * NB + j) * B);
+    for (int j = 0; j < NB; ++j) wv[j] = V::load(w + (c * NB + j) * B);
 #pragma GCC unroll 16
-      for (int p = 0; p < P; ++p) {
-        const T xv = V::set1(x[p * B + c]);
+    for (int p = 0; p < P; ++p) {
+      const T xv = V::set1(x[p * B + c]);
 #pragma GCC unroll 4
-        for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
-      }
+      for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
     }
+  };
+  // A partial last input block (24 channels: 16 + 8) runs its real lanes only, in a loop.
+  const bool partial = a.ib1 == g.gin && g.last_cg < g.cg;
+  for (int64_t ib = a.ib0; ib < a.ib1 - partial; ++ib, x += g.x_plane, w += B * NB * B) {
+#pragma GCC unroll 16
+    for (int c = 0; c < B; ++c) step(c);
+  }
+  if (partial) {
+#pragma GCC unroll 1
+    for (int c = 0; c < g.last_cg; ++c) step(c);
   }
   tile_store<V, NB, P>(g, a, ep, acc, q * B, act);
 }
@@ -113,11 +120,11 @@ void pointwise_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const T
       });
 }
 
-// Whether a direct conv takes pointwise_run: 1x1, stride 1, no padding, a blocked input of whole
-// blocks.
+// Whether a direct conv takes pointwise_run: 1x1, stride 1, no padding, a blocked input (its last
+// block may be partial: MobileNetV2's 24 channels).
 inline bool pointwise_runs(const BlockedGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.cg > 1 &&
-         g.last_cg == g.cg && g.ih == g.oh && g.iw == g.ow;
+         g.ih == g.oh && g.iw == g.ow;
 }
 
 }  // namespace kiln::cpu::detail
