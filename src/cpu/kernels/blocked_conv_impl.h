@@ -71,15 +71,18 @@ inline void finish_tile(typename V::T (&acc)[PW][NB], float* y, const float* r, 
 
 // The next pass's weights, fetched into L2 a share per tile while this pass computes: a deep
 // layer's weights come from memory (timed with them cold, ResNet-50's last 1x1 layers ran 12%
-// slower; this wins back about a third of that). Only where a task has the tiles to spread them
-// over (kMaxLinesPerTile): the Winograd products run a few tiles per pass (4 to 16 pixels), and a
-// burst of 86-256 prefetches at a tile's start stalled it (Zen 4, kiln_conv_bench --cold 1
-// alternated: ResNet-50's 3x3 @7 as F(4,3) 0.65-0.75x the time without them, @14 0.90-0.93x;
-// prefetching at most 16 or 32 lines per tile there was slower than none).
+// slower; this wins back about a third of that). A share per tile only where a task has the tiles
+// to spread them over (kMaxLinesPerTile): the Winograd products run a few tiles per pass (4 to 16
+// pixels), and a burst of 86-256 prefetches at a tile's start stalled it (Zen 4, kiln_conv_bench
+// --cold 1 alternated: ResNet-50's 3x3 @7 as F(4,3) 0.65-0.75x the time without them, @14
+// 0.90-0.93x; at most 16 or 32 lines per tile there was slower than none). Otherwise pointwise
+// tiles fetch a share per input block (per_block; other tiles none): those products 0.87-0.9x the
+// time again (F(2,3) @7, F(4,3) @14).
 struct WeightPrefetch {
   static constexpr int64_t kMaxLinesPerTile = 32;
   const char *next = nullptr, *end = nullptr;
-  int64_t per_tile = 0;  // cache lines per tile
+  int64_t per_tile = 0;   // cache lines per tile
+  int64_t per_block = 0;  // or per input block of a pointwise tile (spread over its K loop)
 };
 
 struct TileArgs {
@@ -97,6 +100,14 @@ struct TileArgs {
   bool first = true, last = true;
   WeightPrefetch* prefetch = nullptr;
 };
+
+// A share of the next pass's weights spread over a pointwise tile's input blocks.
+inline void prefetch_block(const TileArgs& a) {
+  if (!a.prefetch) return;
+  for (int64_t i = 0; i < a.prefetch->per_block && a.prefetch->next < a.prefetch->end;
+       ++i, a.prefetch->next += 64)
+    _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
+}
 
 // A tile's share of the next pass's weights, fetched into L2.
 inline void prefetch_share(const TileArgs& a) {
@@ -948,9 +959,15 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
     a.last = a.ib1 == g.gin;
     fetch.next = reinterpret_cast<const char*>(a.w) + a.ib1 * per_input;
     fetch.end = reinterpret_cast<const char*>(a.w) + std::min(g.gin, a.ib1 + p.pass) * per_input;
-    fetch.per_tile = ((fetch.end - fetch.next) / 64 + tiles - 1) / std::max<int64_t>(tiles, 1);
-    a.prefetch =
-        fetch.next < fetch.end && fetch.per_tile <= WeightPrefetch::kMaxLinesPerTile ? &fetch : nullptr;
+    const int64_t lines = (fetch.end - fetch.next) / 64;
+    fetch.per_tile = (lines + tiles - 1) / std::max<int64_t>(tiles, 1);
+    fetch.per_block = 0;
+    if (fetch.per_tile > WeightPrefetch::kMaxLinesPerTile) {
+      const int64_t steps = std::max<int64_t>(1, tiles * (a.ib1 - a.ib0));
+      fetch.per_block = (lines + steps - 1) / steps;
+      fetch.per_tile = 0;
+    }
+    a.prefetch = fetch.next < fetch.end ? &fetch : nullptr;
     if (p.flat) {
       even_tiles(g, a, ep, table, pw, lo, hi - lo, run);
       continue;

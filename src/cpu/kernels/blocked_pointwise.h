@@ -74,6 +74,7 @@ template <class V, int NB, int P, class Act>
   // A partial last input block (24 channels: 16 + 8) runs its real lanes only, in a loop.
   const bool partial = a.ib1 == g.gin && g.last_cg < g.cg;
   for (int64_t ib = a.ib0; ib < a.ib1 - partial; ++ib, x += g.x_plane, w += B * NB * B) {
+    prefetch_block(a);
 #pragma GCC unroll 16
     for (int c = 0; c < B; ++c) step(c);
   }
