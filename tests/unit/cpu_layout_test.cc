@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "cpu/kernels/blocked_conv.h"
 #include "ops/blocked_layout.h"
 #include "ops/fused_elementwise_chain.h"
 #include "tactic_test_util.h"
@@ -54,6 +55,10 @@ struct Net {
                 {{"pads", attr_ints({k / 2, k / 2, k / 2, k / 2})}, {"group", attr_i(group)}});
   }
 };
+
+// The block width the layout pass uses on this machine (its direct conv kernel's); not on a
+// machine without AVX2 (the tests skip there first).
+int64_t host_block() { return cpu::blocked_conv_kernel(cpu::host_isa())->block; }
 
 Tensor run_reference(const ir::Graph& g, const Tensor& input) {
   std::map<const ir::Value*, Tensor> values;
@@ -114,7 +119,7 @@ TEST(CpuLayout, ConvRunsGoBlockedWithReordersOnlyAtTheirEdges) {
 
 TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
-  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
+  const int64_t b = host_block();
   Net net;
   ir::Value* x = net.input({1, 4 * b, 5, 6});
   ir::Value* a = net.conv(x, 4 * b, 4 * b, 1);
@@ -160,7 +165,7 @@ TEST(CpuLayout, SplitResizeAndConcatStayBlockedLikeACspNeck) {
 TEST(CpuLayout, ScalarChainsStayBlockedPerChannelConstantsDoNot) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
   // 2.5 blocks of channels (20 when b = 8): the last block half padding.
-  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8, c = 2 * b + b / 2;
+  const int64_t b = host_block(), c = 2 * b + b / 2;
   Net net;
   ir::Value* x = net.input({1, c, 6, 7});
   ir::Value* a = net.node("HardSwish", {net.conv(x, c, c, 1)});
@@ -203,7 +208,7 @@ TEST(CpuLayout, ScalarChainsStayBlockedPerChannelConstantsDoNot) {
 
 TEST(CpuLayout, A3x3OnAPartialBlockOfChannelsReadsThemPlanar) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
-  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
+  const int64_t b = host_block();
   Net net;
   ir::Value* x = net.input({1, b + 4, 6, 7});  // one whole block and a partial one
   ir::Value* y = net.node("Relu", {net.conv(net.node("Relu", {net.conv(x, b + 4, 2 * b, 3)}), 2 * b, b, 3)});
@@ -230,7 +235,7 @@ TEST(CpuLayout, SqueezeExciteBlocksStayBlocked) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
   // x -> conv -> Relu = a; gate = HardSigmoid(conv(Relu(conv(GlobalAveragePool(a))))); a * gate + a.
   // 2.5 blocks of channels (20 when b = 8): padding lanes through the pool, the gate and the product.
-  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8, c = 2 * b + b / 2;
+  const int64_t b = host_block(), c = 2 * b + b / 2;
   Net net;
   ir::Value* x = net.input({1, c, 6, 7});
   ir::Value* a = net.node("Relu", {net.conv(x, c, c, 3)});
@@ -261,7 +266,7 @@ TEST(CpuLayout, SqueezeExciteBlocksStayBlocked) {
 
 TEST(CpuLayout, ChannelPaddingWithZerosStaysBlockedOnlyWhereThePaddingLanesAreZero) {
   if (cpu::host_isa() == cpu::Isa::kGeneric) GTEST_SKIP() << "no AVX2: nothing goes blocked";
-  const int64_t b = cpu::host_isa() == cpu::Isa::kAvx512 ? 16 : 8;
+  const int64_t b = host_block();
   // 24 -> 28 channels (the same blocks when b = 16) and 28 -> 28 + b (one more block), as
   // BlazeFace pads; then the same after a Sigmoid, whose padding lanes are 0.5: that Concat must
   // stay planar.

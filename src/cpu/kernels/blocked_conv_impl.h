@@ -101,20 +101,20 @@ struct TileArgs {
   WeightPrefetch* prefetch = nullptr;
 };
 
-// A share of the next pass's weights spread over a pointwise tile's input blocks.
-inline void prefetch_block(const TileArgs& a) {
-  if (!a.prefetch) return;
-  for (int64_t i = 0; i < a.prefetch->per_block && a.prefetch->next < a.prefetch->end;
-       ++i, a.prefetch->next += 64)
+// The next `lines` cache lines of the next pass's weights, fetched into L2.
+inline void prefetch_lines(const TileArgs& a, int64_t lines) {
+  for (int64_t i = 0; i < lines && a.prefetch->next < a.prefetch->end; ++i, a.prefetch->next += 64)
     _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
 }
 
-// A tile's share of the next pass's weights, fetched into L2.
+// A tile's share of the next pass's weights.
 inline void prefetch_share(const TileArgs& a) {
-  if (!a.prefetch) return;
-  for (int64_t i = 0; i < a.prefetch->per_tile && a.prefetch->next < a.prefetch->end;
-       ++i, a.prefetch->next += 64)
-    _mm_prefetch(a.prefetch->next, _MM_HINT_T1);
+  if (a.prefetch) prefetch_lines(a, a.prefetch->per_tile);
+}
+
+// A share spread over a pointwise tile's input blocks.
+inline void prefetch_block(const TileArgs& a) {
+  if (a.prefetch) prefetch_lines(a, a.prefetch->per_block);
 }
 
 // The start of a direct tile at output float `at`: sums zeroed, what they will add to fetched. A
@@ -831,6 +831,14 @@ bool direct_run_tiles(const BlockedGeom& g) {
 
 namespace kiln::cpu::detail {
 
+// AVX-512's window_run for a group of nb (1-4) blocks.
+template <class V, int KW, int CG>
+RunFn window_runner(int64_t nb) {
+  constexpr RunFn kRuns[] = {window_run<V, 1, KW, CG>, window_run<V, 2, KW, CG>, window_run<V, 3, KW, CG>,
+                             window_run<V, 4, KW, CG>};
+  return kRuns[nb - 1];
+}
+
 // The direct kernel's RunFn for a group of nb blocks, or null: the pointwise or window runs where
 // the layer takes them, else on AVX2 the asm runs where its tiles take them (direct_run_tiles) and
 // its input has no partial block.
@@ -843,16 +851,8 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
       return kPointwise[nb - 1];
     }
     if (!window_runs(g, V::kWidth, nb)) return nullptr;
-    if (g.cg > 1) {
-      constexpr RunFn kWindow[] = {window_run<V, 1, 3, 16>, window_run<V, 2, 3, 16>, window_run<V, 3, 3, 16>,
-                                   window_run<V, 4, 3, 16>};
-      return kWindow[nb - 1];
-    }
-    constexpr RunFn kImage3[] = {window_run<V, 1, 3, 1>, window_run<V, 2, 3, 1>, window_run<V, 3, 3, 1>,
-                                 window_run<V, 4, 3, 1>};
-    constexpr RunFn kImage7[] = {window_run<V, 1, 7, 1>, window_run<V, 2, 7, 1>, window_run<V, 3, 7, 1>,
-                                 window_run<V, 4, 7, 1>};
-    return g.kw == 3 ? kImage3[nb - 1] : kImage7[nb - 1];
+    if (g.cg > 1) return window_runner<V, 3, 16>(nb);
+    return g.kw == 3 ? window_runner<V, 3, 1>(nb) : window_runner<V, 7, 1>(nb);
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
