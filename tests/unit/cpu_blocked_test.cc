@@ -227,7 +227,8 @@ TEST(CpuBlocked, PointwiseRunsTilesPassesAndEpilogues) {
   // block, one and a half (a partial last block: its real lanes only), three, and 70 less 3
   // channels (passes over K, partial sums kept in y, the last pass ending on a partial block), planes
   // of 1 to 49 pixels (tiles of 6 and 5, or 12 and 11 for a group of one block, and fewer through
-  // the table), output groups of one (partial) and two blocks; every activation, with a residual
+  // the table), output groups of one (partial), one and a half (AVX-512: the half block at half
+  // width), two and four (the last of one channel) blocks; every activation, with a residual
   // before (joining the first pass, written over) or after it, and the affine after it.
   const std::vector<std::pair<std::string, std::vector<float>>> acts = {{"Relu", {}},
                                                                         {"Clip", {-0.5f, 0.7f}},
@@ -244,7 +245,7 @@ TEST(CpuBlocked, PointwiseRunsTilesPassesAndEpilogues) {
     for (int64_t cin : {block, block + block / 2, 3 * block, 70 * block - 3}) {
       for (auto [h, w] :
            std::vector<std::array<int64_t, 2>>{{1, 1}, {1, 5}, {2, 3}, {1, 11}, {7, 7}, {3, 13}, {2, 12}}) {
-        for (int64_t cout : {int64_t{3}, 2 * block, 3 * block + 1}) {
+        for (int64_t cout : {int64_t{3}, block + block / 2, 2 * block, 3 * block + 1}) {
           for (const std::string residual : {"", "before", "after"}) {
             const auto& [act, params] = acts[next++ % acts.size()];
             const std::vector<float> affine =

@@ -841,14 +841,17 @@ RunFn window_runner(int64_t nb) {
 
 // The direct kernel's RunFn for a group of nb blocks, or null: the pointwise or window runs where
 // the layer takes them, else on AVX2 the asm runs where its tiles take them (direct_run_tiles) and
-// its input has no partial block.
+// its input has no partial block. `last`: the group holds the last output block (AVX-512's
+// pointwise runs take one of at most 8 real channels at half width).
 template <class V>
-RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
+RunFn direct_runner(const BlockedGeom& g, int64_t nb, bool last) {
   if constexpr (V::kWidth == 16) {
     if (pointwise_runs(g)) {
       constexpr RunFn kPointwise[] = {pointwise_run<V, 1>, pointwise_run<V, 2>, pointwise_run<V, 3>,
                                       pointwise_run<V, 4>};
-      return kPointwise[nb - 1];
+      constexpr RunFn kHalf[] = {pointwise_run<V, 1, true>, pointwise_run<V, 2, true>,
+                                 pointwise_run<V, 3, true>, pointwise_run<V, 4, true>};
+      return (last && g.last_ob <= V::kWidth / 2 ? kHalf : kPointwise)[nb - 1];
     }
     if (!window_runs(g, V::kWidth, nb)) return nullptr;
     if (g.cg > 1) return window_runner<V, 3, 16>(nb);
@@ -856,6 +859,7 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
+    (void)last;
     if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
     if (window_runs(g, V::kWidth, nb))
       return g.cg > 1 ? window_run<V, 2, 3, 8> : g.kw == 3 ? window_run<V, 2, 3, 1> : window_run<V, 2, 7, 1>;
@@ -879,7 +883,7 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb) {
     }
   }
 #endif
-  (void)g, (void)nb;
+  (void)g, (void)nb, (void)last;
   return nullptr;
 }
 
@@ -939,7 +943,7 @@ void direct_task(const BlockedGeom& g, const DirectPlan& p, int64_t task, const 
   const int64_t b0 = p.groups.start(grp), nb = p.groups.size(grp);
   const TileFn* table = tile_table ? tile_table : direct_tables<V>(direct_run_tiles<V>(g))[nb - 1].data();
   const int pw = tile_table ? table_pw : BlockedTiles<V>::pixels(static_cast<int>(nb));
-  const RunFn run = tile_table ? nullptr : direct_runner<V>(g, nb);
+  const RunFn run = tile_table ? nullptr : direct_runner<V>(g, nb, b0 + nb == g.ocb);
   const bool borders = run && run_borders(g, pw);
   TileArgs a{};
   a.x = x;

@@ -17,6 +17,7 @@ struct BlockedGeom {
   int64_t gin, cg, x_pix;  // input channel groups, channels per group, floats per input pixel:
                            // blocked input icb, b, b; planar input in_c, 1, 1
   int64_t last_cg;         // real channels of the last group (its other lanes are padding)
+  int64_t last_ob;         // real channels of the last output block
   int64_t ih, iw, oh, ow;  // image and output rows/columns
   int64_t kh, kw, sh, sw, dh, dw, pt, pl;
   int64_t x_plane, y_plane;  // floats per input group and per output block: ih*iw*x_pix, oh*ow*b
@@ -30,6 +31,7 @@ inline BlockedGeom blocked_geom(const Conv2dShape& s, int64_t b, bool planar_inp
   g.cg = g.x_pix = planar_input ? 1 : b;
   g.last_cg = planar_input ? 1 : s.in_c - (g.icb - 1) * b;
   g.ocb = (s.out_c + b - 1) / b;
+  g.last_ob = s.out_c - (g.ocb - 1) * b;
   g.ih = s.in_h, g.iw = s.in_w, g.oh = s.out_h, g.ow = s.out_w;
   g.kh = s.kh, g.kw = s.kw, g.sh = s.sh, g.sw = s.sw, g.dh = s.dh, g.dw = s.dw, g.pt = s.pad_top,
   g.pl = s.pad_left;

@@ -47,28 +47,47 @@ template <class V, int NB, int P, class Act>
 }
 
 // One tile of NB blocks x P pixels from output pixel q over the input blocks [a.ib0, a.ib1), then
-// its end (tile_store).
-template <class V, int NB, int P, class Act>
+// its end (tile_store). Half (AVX-512): the group's last block has at most 8 real channels
+// (MobileNetV2's 24 = 16 + 8) and its sums run in 256-bit vectors, which Zen 4 issues two per
+// cycle to one 512-bit: a group of 16 + 8 channels costs 1.5 FMA cycles per pixel and input
+// channel, not 2. Its padding lanes are stored as the full-width tile would store them (zero sums).
+template <class V, int NB, int P, bool Half, class Act>
 [[gnu::always_inline]] inline void pointwise_tile(const BlockedGeom& g, const TileArgs& a, const Epilogue& ep,
                                                   int64_t q, Act act) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
+  constexpr int NF = Half ? NB - 1 : NB;  // full-width blocks
   T acc[P][NB];
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 4
     for (int j = 0; j < NB; ++j) acc[p][j] = V::zero();
+#if defined(__AVX512F__)
+  static_assert(!Half || B == 16, "half-width blocks are AVX-512's");
+  __m256 half[Half ? P : 1];
+#pragma GCC unroll 16
+  for (int p = 0; p < (Half ? P : 0); ++p) half[p] = _mm256_setzero_ps();
+#else
+  static_assert(!Half, "half-width blocks are AVX-512's");
+#endif
   const float* x = a.x + a.ib0 * g.x_plane + q * B;
   const float* w = a.w + a.ib0 * (B * NB * B);
   auto step = [&](int c) __attribute__((always_inline)) {
     T wv[NB];
 #pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) wv[j] = V::load(w + (c * NB + j) * B);
+    for (int j = 0; j < NF; ++j) wv[j] = V::load(w + (c * NB + j) * B);
+#if defined(__AVX512F__)
+    __m256 wh = _mm256_setzero_ps();
+    if constexpr (Half) wh = _mm256_load_ps(w + (c * NB + NF) * B);
+#endif
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       const T xv = V::set1(x[p * B + c]);
 #pragma GCC unroll 4
-      for (int j = 0; j < NB; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
+      for (int j = 0; j < NF; ++j) acc[p][j] = V::fmadd(xv, wv[j], acc[p][j]);
+#if defined(__AVX512F__)
+      if constexpr (Half) half[p] = _mm256_fmadd_ps(_mm256_set1_ps(x[p * B + c]), wh, half[p]);
+#endif
     }
   };
   // A partial last input block (24 channels: 16 + 8) runs its real lanes only, in a loop.
@@ -82,6 +101,11 @@ template <class V, int NB, int P, class Act>
 #pragma GCC unroll 1
     for (int c = 0; c < g.last_cg; ++c) step(c);
   }
+#if defined(__AVX512F__)
+  if constexpr (Half)
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) acc[p][NF] = _mm512_zextps256_ps512(half[p]);
+#endif
   tile_store<V, NB, P>(g, a, ep, acc, q * B, act);
 }
 
@@ -111,12 +135,12 @@ template <class V, int P, class Tile>
 // Runs `count` consecutive output pixels from flattened pixel q (a RunFn): straight_run's tiles
 // (AVX-512, against the table's tiles, kiln_conv_bench alternated on Zen 4: ResNet-50's 1x1
 // layers 0.81-0.93x the time, MobileNetV2's 0.79-1.0x, its 16>96 @112 expand 0.65x).
-template <class V, int NB>
+template <class V, int NB, bool Half = false>
 void pointwise_run(const BlockedGeom& g, TileArgs a, const Epilogue& ep, const TileFn* table, int64_t q,
                    int64_t count) {
   straight_run<V, BlockedTiles<V>::pixels(NB)>(
       g, a, ep, table, q, count, [&](auto n, const TileArgs& t, auto act) __attribute__((always_inline)) {
-        pointwise_tile<V, NB, decltype(n)::value>(g, t, ep, q, act);
+        pointwise_tile<V, NB, decltype(n)::value, Half>(g, t, ep, q, act);
         q += n;
       });
 }
