@@ -859,7 +859,6 @@ RunFn direct_runner(const BlockedGeom& g, int64_t nb, bool last) {
   }
 #if defined(__AVX2__) && !defined(__AVX512F__)
   if constexpr (V::kWidth == 8) {
-    (void)last;
     if (pointwise_runs(g)) return nb == 2 ? pointwise_run<V, 2> : pointwise_run<V, 1>;
     if (window_runs(g, V::kWidth, nb))
       return g.cg > 1 ? window_run<V, 2, 3, 8> : g.kw == 3 ? window_run<V, 2, 3, 1> : window_run<V, 2, 7, 1>;

@@ -111,12 +111,11 @@ template <class V, int KW, int SW, class Act>
                                                   Act act) {
   const int64_t n = ox_end - ox;
   if (n <= 0) return;
-  constexpr int kMost = kDepthwiseTile;
-  const int64_t tiles = (n + kMost - 1) / kMost, p = (n + tiles - 1) / tiles;
+  const int64_t tiles = (n + kDepthwiseTile - 1) / kDepthwiseTile, p = (n + tiles - 1) / tiles;
   const int64_t big = n - tiles * (p - 1);  // tiles of p pixels; the rest have p - 1
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t size = t < big ? p : p - 1;
-    depthwise_sized<kMost>(
+    depthwise_sized<kDepthwiseTile>(
         size, [&](auto c) __attribute__((always_inline)) {
           depthwise_tile<V, KW, SW, decltype(c)::value>(g, xrow, w, bv, y, r, at_row, rows, ox, before, act);
         });
