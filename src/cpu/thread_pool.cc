@@ -15,12 +15,8 @@ ThreadPool::ThreadPool(int threads)
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  wake_.notify_all();
+  stop_.store(true);
+  bump();
   for (std::thread& t : workers_) t.join();
 }
 
@@ -32,6 +28,15 @@ void ThreadPool::drain(int thread) {
   }
 }
 
+void ThreadPool::bump() {
+  // Sequentially consistent with the sleeper's count: a worker that counted itself after this
+  // load sees the new generation before it waits; one counted before is woken under the mutex.
+  generation_.fetch_add(1);
+  if (sleepers_.load() == 0) return;
+  { std::lock_guard<std::mutex> lock(mutex_); }
+  wake_.notify_all();
+}
+
 void ThreadPool::run(int64_t tasks, Trampoline call, void* fn) {
   call_ = call;
   fn_ = fn;
@@ -41,11 +46,7 @@ void ThreadPool::run(int64_t tasks, Trampoline call, void* fn) {
     s.end = tasks * (t + 1) / threads_;
   }
   busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  wake_.notify_all();
+  bump();
   drain(0);
   for (int spins = 0; busy_.load(std::memory_order_acquire) != 0; ++spins) {
     if (spins < kSpinIterations) {
@@ -66,14 +67,13 @@ void ThreadPool::worker(int index) {
     }
     if (now == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      sleepers_.fetch_add(1);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      sleepers_.fetch_sub(1);
       now = generation_.load(std::memory_order_acquire);
     }
     seen = now;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stop_) return;
-    }
+    if (stop_.load(std::memory_order_acquire)) return;
     drain(index);
     busy_.fetch_sub(1, std::memory_order_acq_rel);
   }

@@ -55,5 +55,19 @@ TEST(CpuThreadPool, ThreadTTakesShareTFirst) {
   EXPECT_EQ(best, 8) << "tasks should run on the thread whose share they are in";
 }
 
+TEST(CpuThreadPool, WorkersThatFellAsleepWakeForTheNextLoop) {
+  // Past its spin a worker sleeps on the condition variable; a loop started then (or while it is
+  // about to sleep) must still reach it: every task runs, and the pool never hangs.
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    for (int round = 0; round < 6; ++round) {
+      std::this_thread::sleep_for(std::chrono::microseconds(round % 2 ? 50 : 20000));
+      std::atomic<int> runs{0};
+      pool.parallel_for(64, [&](int64_t, int) { runs.fetch_add(1); });
+      ASSERT_EQ(runs.load(), 64) << threads << " threads, round " << round;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln::cpu
