@@ -1,6 +1,5 @@
 // Engine (immutable, shared) and Context (one arena, one inference at a time): the executor.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "ops/op.h"
 #include "plan/plan.h"
 #include "runtime/engine_data.h"
+#include "runtime/huge_pages.h"
 #include "runtime/interpreter.h"
 
 namespace kiln {
@@ -91,12 +91,10 @@ Expected<std::shared_ptr<const Engine>> from_bytes(std::shared_ptr<std::byte[]> 
 }  // namespace
 
 Expected<std::shared_ptr<const Engine>> Engine::deserialize(const std::string& bytes) {
-  auto n = bytes.size();
-  std::shared_ptr<std::byte[]> copy(
-      static_cast<std::byte*>(::operator new[](n ? n : 1, std::align_val_t(64))),
-      [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
-  std::memcpy(copy.get(), bytes.data(), n);
-  return from_bytes(std::move(copy), n, "plan");
+  std::shared_ptr<std::byte[]> copy = runtime::huge_page_bytes(bytes.size());
+  if (!copy) return io_error("plan: cannot allocate " + std::to_string(bytes.size()) + " bytes for it");
+  std::memcpy(copy.get(), bytes.data(), bytes.size());
+  return from_bytes(std::move(copy), bytes.size(), "plan");
 }
 
 Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
@@ -112,12 +110,27 @@ Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
     ::close(fd);
     return corrupt("'" + path + "': the file is empty; expected a kiln plan");
   }
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // Read, not mapped: the weights are read on every inference, and a private copy can sit in huge
+  // pages (runtime/huge_pages.h) where a file mapping gets 4 KiB ones (MobileNetV2 at 1 thread
+  // ran 3% faster so).
+  std::shared_ptr<std::byte[]> bytes = runtime::huge_page_bytes(size);
+  if (!bytes) {
+    ::close(fd);
+    return io_error("'" + path + "': cannot allocate " + std::to_string(size) + " bytes to read it");
+  }
+  for (size_t got = 0; got < size;) {
+    const ssize_t r = ::pread(fd, bytes.get() + got, size - got, static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      const std::string why = r < 0 ? std::strerror(errno) : "the file ended there";
+      ::close(fd);
+      return io_error("'" + path + "': read failed at byte " + std::to_string(got) + " of " +
+                      std::to_string(size) + " (" + why + ")");
+    }
+    got += static_cast<size_t>(r);
+  }
   ::close(fd);
-  if (p == MAP_FAILED) return io_error("'" + path + "': cannot map (" + std::strerror(errno) + ")");
-  std::shared_ptr<std::byte[]> mapping(static_cast<std::byte*>(p),
-                                       [size](std::byte* q) { ::munmap(q, size); });
-  return from_bytes(std::move(mapping), size, "'" + path + "'");
+  return from_bytes(std::move(bytes), size, "'" + path + "'");
 }
 
 Expected<std::unique_ptr<Context>> Engine::create_context(int threads) const {
@@ -129,8 +142,9 @@ Expected<std::unique_ptr<Context>> Engine::create_context(int threads) const {
 
 namespace {
 std::shared_ptr<std::byte[]> aligned_bytes(size_t n) {
-  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(::operator new[](n, std::align_val_t(64))),
-                                      [](std::byte* p) { ::operator delete[](p, std::align_val_t(64)); });
+  std::shared_ptr<std::byte[]> p = runtime::huge_page_bytes(n);
+  if (!p) throw std::bad_alloc();
+  return p;
 }
 }  // namespace
 
