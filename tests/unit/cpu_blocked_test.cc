@@ -440,10 +440,16 @@ TEST(CpuBlocked, DirectReadsAPlanarImage) {
 TEST(CpuBlocked, DepthwiseKernelsStridesAndBorders) {
   for (int64_t block : test_blocks()) {
     for (int64_t ch : {block - 1, block, 3 * block + 1}) {
-      for (auto [k, stride, pad, dil] : std::vector<std::array<int64_t, 4>>{
-               {3, 1, 1, 1}, {3, 2, 1, 1}, {5, 1, 2, 1}, {5, 2, 2, 1}, {3, 1, 2, 2}, {3, 2, 0, 1}}) {
-        // Rows whose inner pixels (all taps inside) take even tiles of up to 8 (1 to 7 alone, 8 + 7,
-        // 3 x 8, 4 x 8 + 7 at stride 1) at stride 1 and 2.
+      for (auto [k, stride, pad, dil] : std::vector<std::array<int64_t, 4>>{{3, 1, 1, 1},
+                                                                            {3, 2, 1, 1},
+                                                                            {5, 1, 2, 1},
+                                                                            {5, 2, 2, 1},
+                                                                            {3, 1, 2, 2},
+                                                                            {3, 2, 0, 1},
+                                                                            {3, 1, 3, 1}}) {
+        // Rows take even tiles of up to 8 (1 to 7 alone, 8 + 7, 3 x 8, 4 x 8 + 7 at stride 1) at
+        // stride 1 and 2, border pixels in the first and last (their columns outside read as zeros);
+        // a padding as wide as the kernel (whole windows outside) takes the general path.
         for (int64_t w : {1, 7, 8, 9, 17, 26, 41}) {
           if (w + 2 * pad < dil * (k - 1) + 1) continue;  // no output column
           Case c{ch, 5, w, ch, k, stride, pad, dil, ch};

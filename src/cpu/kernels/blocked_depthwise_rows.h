@@ -17,8 +17,11 @@
 namespace kiln::cpu::detail {
 
 // Whether depthwise_rows takes a depthwise layer of this geometry.
+// Every window keeps at least one column inside the row (the left and right padding are below
+// the kernel width), so a tile's columns outside it are among its first or last KW - 1.
 inline bool depthwise_rows_apply(const BlockedGeom& g) {
-  return g.dh == 1 && g.dw == 1 && (g.kw == 3 || g.kw == 5) && (g.sw == 1 || g.sw == 2);
+  return g.dh == 1 && g.dw == 1 && (g.kw == 3 || g.kw == 5) && (g.sw == 1 || g.sw == 2) && g.pl < g.kw &&
+         (g.ow - 1) * g.sw - g.pl < g.iw;
 }
 
 // Stores PW output vectors from pixel `at` (floats) through the activation and the residual.
@@ -36,13 +39,15 @@ template <class V, int PW, class Act>
   }
 }
 
-// PW consecutive output pixels of one row, every tap inside the input: x points at the first
-// pixel's tap 0 of kernel row 0 of the `rows` valid ones. Each input vector of a kernel row is
-// loaded once and feeds every pixel whose window holds it (KW of them at stride 1): PW + KW - 1
-// loads per PW x KW FMAs at stride 1 instead of PW x KW.
-template <class V, int KW, int SW, int PW>
+// PW consecutive output pixels of one row: x points at the first pixel's tap 0 of kernel row 0 of
+// the `rows` valid ones. Each input vector of a kernel row is loaded once and feeds every pixel
+// whose window holds it (KW of them at stride 1): PW + KW - 1 loads per PW x KW FMAs at stride 1
+// instead of PW x KW. Edge: the first `lo` and last `hi` columns lie outside the row (a tile
+// holding border pixels); they read as zeros through masked loads, which touch no memory.
+template <class V, int KW, int SW, int PW, bool Edge>
 [[gnu::always_inline]] inline void depthwise_interior(typename V::T (&acc)[PW], const float* x,
-                                                      const float* w, int64_t rows, int64_t row_floats) {
+                                                      const float* w, int64_t rows, int64_t row_floats,
+                                                      int lo, int hi) {
   using T = typename V::T;
   constexpr int B = V::kWidth;
   constexpr int kCols = (PW - 1) * SW + KW;
@@ -52,7 +57,13 @@ template <class V, int KW, int SW, int PW>
     for (int kx = 0; kx < KW; ++kx) wv[kx] = V::load(w + kx * B);
 #pragma GCC unroll 64
     for (int c = 0; c < kCols; ++c) {
-      const T xv = V::load(x + c * B);
+      T xv;
+      if (Edge && (c < KW - 1 || c > kCols - KW)) {
+        const bool outside = (c < KW - 1 && c < lo) || (c > kCols - KW && c >= kCols - hi);
+        xv = V::load_n(x + c * B, outside ? 0 : B);
+      } else {
+        xv = V::load(x + c * B);
+      }
 #pragma GCC unroll 8
       for (int kx = 0; kx < KW; ++kx) {
         const int q = c - kx;
@@ -62,32 +73,29 @@ template <class V, int KW, int SW, int PW>
   }
 }
 
-// One border pixel: taps [kx_lo, kx_hi) of each valid kernel row; x at tap 0 of kernel row 0.
-template <class V, int KW>
-[[gnu::always_inline]] inline typename V::T depthwise_border(typename V::T acc, const float* x,
-                                                             const float* w, int64_t rows, int64_t row_floats,
-                                                             int64_t kx_lo, int64_t kx_hi) {
-  constexpr int B = V::kWidth;
-  for (int64_t ky = 0; ky < rows; ++ky, x += row_floats, w += KW * B)
-    for (int64_t kx = kx_lo; kx < kx_hi; ++kx) acc = V::fmadd(V::load(x + kx * B), V::load(w + kx * B), acc);
-  return acc;
-}
-
 // The most pixels of an interior tile: its sums, KW weights and one input vector in registers
 // (16 of AVX2's registers; tiles of up to 12 on AVX-512 ran 1.2x slower at 14x14 and 28x28,
 // kiln_conv_bench on Zen 4).
 constexpr int kDepthwiseTile = 8;
 
-// One interior tile of P pixels from ox.
+// One tile of P pixels from ox; the columns of border pixels outside the row read as zeros.
 template <class V, int KW, int SW, int P, class Act>
 [[gnu::always_inline]] inline void depthwise_tile(const BlockedGeom& g, const float* xrow, const float* w,
                                                   typename V::T bv, float* y, const float* r, int64_t at_row,
                                                   int64_t rows, int64_t ox, bool before, Act act) {
   constexpr int B = V::kWidth;
+  constexpr int kCols = (P - 1) * SW + KW;
   typename V::T acc[P];
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) acc[p] = bv;
-  depthwise_interior<V, KW, SW, P>(acc, xrow + (ox * SW - g.pl) * B, w, rows, g.iw * B);
+  const int64_t c0 = ox * SW - g.pl;
+  const int lo = static_cast<int>(std::max<int64_t>(0, -c0));
+  const int hi = static_cast<int>(std::max<int64_t>(0, c0 + kCols - g.iw));
+  if (lo | hi) {
+    depthwise_interior<V, KW, SW, P, true>(acc, xrow + c0 * B, w, rows, g.iw * B, lo, hi);
+  } else {
+    depthwise_interior<V, KW, SW, P, false>(acc, xrow + c0 * B, w, rows, g.iw * B, 0, 0);
+  }
   depthwise_store<V, P>(acc, y, r, at_row + ox * B, before, act);
 }
 
@@ -100,7 +108,7 @@ template <int N, class Tile>
   }
 }
 
-// Interior pixels [ox, ox_end) in tiles as even as can be, of P and P - 1 pixels (54: 5 x 8 +
+// Pixels [ox, ox_end) of a row in tiles as even as can be, of P and P - 1 pixels (54: 5 x 8 +
 // 2 x 7), not 8s and then 4, 2 and 1: a tile of one or two pixels is one or two chains of
 // dependent FMAs, its time their latency (kiln_conv_bench, Zen 4, alternated three times:
 // MobileNetV2's depthwise layers @56 0.98x the time, @7 0.93x, stride 2 @14 0.89x, others level).
@@ -139,16 +147,7 @@ void depthwise_rows_act(const BlockedGeom& g, const float* x, const float* w, co
     const float* xrow = x + (iy0 + ky_lo) * row_floats;
     const float* wrow = w + ky_lo * KW * B;
     const int64_t at_row = oy * g.ow * B;
-    // Border pixels: the taps inside the row only.
-    auto border = [&](int64_t ox) {
-      const int64_t ix = ox * SW - g.pl;
-      const int64_t kx_lo = std::max<int64_t>(0, -ix), kx_hi = std::min<int64_t>(KW, g.iw - ix);
-      T acc[1] = {depthwise_border<V, KW>(bv, xrow + ix * B, wrow, rows, row_floats, kx_lo, kx_hi)};
-      depthwise_store<V, 1>(acc, y, r, at_row + ox * B, before, act);
-    };
-    for (int64_t ox = 0; ox < g.ox_lo; ++ox) border(ox);
-    depthwise_span<V, KW, SW>(g, xrow, wrow, bv, y, r, at_row, rows, g.ox_lo, g.ox_hi, before, act);
-    for (int64_t ox = g.ox_hi; ox < g.ow; ++ox) border(ox);
+    depthwise_span<V, KW, SW>(g, xrow, wrow, bv, y, r, at_row, rows, 0, g.ow, before, act);
   }
 }
 
