@@ -111,8 +111,8 @@ Expected<std::shared_ptr<const Engine>> Engine::load(const std::string& path) {
     return corrupt("'" + path + "': the file is empty; expected a kiln plan");
   }
   // Read, not mapped: the weights are read on every inference, and a private copy can sit in huge
-  // pages (runtime/huge_pages.h) where a file mapping gets 4 KiB ones (MobileNetV2 at 1 thread
-  // ran 3% faster so).
+  // pages (runtime/huge_pages.h) where a file mapping gets 4 KiB ones (MobileNetV2 0.98x the
+  // time at 1 and 2 threads, ResNet-50 0.99x).
   std::shared_ptr<std::byte[]> bytes = runtime::huge_page_bytes(size);
   if (!bytes) {
     ::close(fd);
