@@ -10,7 +10,14 @@ namespace kiln::runtime {
 
 std::shared_ptr<std::byte[]> huge_page_bytes(size_t n) {
   constexpr size_t kHuge = size_t{2} << 20, kSmall = size_t{1} << 20;
-  if (n < kSmall) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Sanitizer builds keep the heap's redzones around every buffer (an overrun of the arena is
+  // then reported, not silently absorbed by a mapping's slack).
+  constexpr bool kHeapOnly = true;
+#else
+  constexpr bool kHeapOnly = false;
+#endif
+  if (kHeapOnly || n < kSmall) {
     auto* p = static_cast<std::byte*>(::operator new[](n ? n : 1, std::align_val_t(64), std::nothrow));
     if (!p) return nullptr;
     std::fill(p, p + (n ? n : 1), std::byte{0});
