@@ -29,9 +29,9 @@ std::shared_ptr<std::byte[]> huge_page_bytes(size_t n) {
   void* raw = ::mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return nullptr;
   const uintptr_t start = reinterpret_cast<uintptr_t>(raw), aligned = (start + kHuge - 1) / kHuge * kHuge;
-  if (aligned > start) ::munmap(raw, aligned - start);
-  if (const size_t tail = start + size + kHuge - (aligned + size))
-    ::munmap(reinterpret_cast<void*>(aligned + size), tail);
+  const size_t head = aligned - start;  // the rest of the extra page, kHuge - head, follows the kept part
+  if (head) ::munmap(raw, head);
+  if (head != kHuge) ::munmap(reinterpret_cast<void*>(aligned + size), kHuge - head);
   auto* p = reinterpret_cast<std::byte*>(aligned);
   ::madvise(p, size, MADV_HUGEPAGE);
   return std::shared_ptr<std::byte[]>(p, [size](std::byte* q) { ::munmap(q, size); });

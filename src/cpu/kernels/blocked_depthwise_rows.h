@@ -16,9 +16,9 @@
 
 namespace kiln::cpu::detail {
 
-// Whether depthwise_rows takes a depthwise layer of this geometry.
-// Every window keeps at least one column inside the row (the left and right padding are below
-// the kernel width), so a tile's columns outside it are among its first or last KW - 1.
+// Whether depthwise_rows takes a depthwise layer of this geometry: every window must keep a
+// column inside the row (the left and right padding below the kernel width), so that a tile's
+// columns outside it are among its first or last KW - 1.
 inline bool depthwise_rows_apply(const BlockedGeom& g) {
   return g.dh == 1 && g.dw == 1 && (g.kw == 3 || g.kw == 5) && (g.sw == 1 || g.sw == 2) && g.pl < g.kw &&
          (g.ow - 1) * g.sw - g.pl < g.iw;
